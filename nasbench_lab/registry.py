@@ -1,0 +1,69 @@
+"""Name -> class registries, one per kind of plug-in (encoding, predictor, strategy, proxy, dataset).
+
+Each kind makes one :class:`Registry` and exposes its ``register`` decorator, e.g.
+``register_predictor = PREDICTORS.register``. Names are the only way specs refer to plug-ins, so a
+registry is the single list of what exists: nothing else keeps names by hand.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Generic, Iterator, TypeVar
+
+from nasbench_lab.errors import ConfigError
+
+T = TypeVar("T")
+
+
+class Registry(Generic[T]):
+    """A mapping from names to registered objects (usually classes) of one kind.
+
+    Args:
+        kind: what is registered, used in error messages ("predictor", "strategy", ...).
+    """
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self._items: dict[str, T] = {}
+
+    def register(self, name: str) -> Callable[[T], T]:
+        """Decorator that registers its target under ``name``.
+
+        Raises:
+            ValueError: ``name`` is already registered.
+        """
+
+        def decorate(obj: T) -> T:
+            if name in self._items:
+                raise ValueError(f"{self.kind} {name!r} is already registered")
+            self._items[name] = obj
+            try:
+                setattr(obj, "registry_name", name)
+            except (AttributeError, TypeError):
+                pass
+            return obj
+
+        return decorate
+
+    def get(self, name: str) -> T:
+        """The object registered as ``name``.
+
+        Raises:
+            ConfigError: no such name; the message lists the registered ones.
+        """
+        try:
+            return self._items[name]
+        except KeyError:
+            raise ConfigError(f"unknown {self.kind} {name!r}; known: {', '.join(sorted(self._items))}") from None
+
+    def names(self) -> list[str]:
+        """Registered names, sorted."""
+        return sorted(self._items)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._items
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.names())
+
+    def __len__(self) -> int:
+        return len(self._items)
