@@ -21,6 +21,7 @@ from nasbench_lab.errors import NasbenchLabError
 # ``func`` on its parsers (``func(args) -> int``).
 _COMMAND_MODULES = (
     "nasbench_lab.benchmark.commands",
+    "nasbench_lab.benchmark.import_commands",
     "nasbench_lab.training.commands",
     "nasbench_lab.proxies.commands",
     "nasbench_lab.predictors.commands",
