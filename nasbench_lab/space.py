@@ -292,6 +292,10 @@ def iso_key(ops: Iterable[int], kind: IsoKind = "nb201") -> str:
     * ``"functional"`` also drops zero terms from sums (``x + 0 = x``), the coarsest key that still
       only merges cells computing the same function (5,390 classes).
 
+    Only ``"functional"`` is invariant under every relabelling of the cell: the other two write zero
+    terms, and node 1 has one input where node 2 has two, so for cells with zero terms swapping the
+    intermediate nodes can change their key (NB201's classes inherit that).
+
     Raises:
         ValueError: ``kind`` is unknown.
     """
