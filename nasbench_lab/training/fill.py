@@ -1,0 +1,356 @@
+"""Fill a benchmark's missing entries by training them: planning and the crash-safe engine.
+
+How a fill runs (:func:`fill`):
+
+1. Take ``BENCH.lock`` (a second fill of the same file is refused).
+2. Fold whatever a killed earlier run left in ``BENCH.journal`` into the benchmark file.
+3. Make sure the file holds the recipe, the seeds asked for, and every arch's params and FLOPs.
+4. Plan the missing ``(arch, seed)`` entries (:func:`plan_tasks`) and run them through an executor;
+   every finished (or failed) entry is appended to the journal and fsync'd before it counts.
+5. Every ``fold_every`` finished entries, and at the end, fold the journal into the file with an
+   atomic replace, then empty the journal.
+
+Only the main process writes the journal and the benchmark file; workers only train.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections import deque
+from dataclasses import dataclass, field, replace
+from typing import Any, Callable, Protocol, Sequence
+
+import numpy as np
+
+from nasbench_lab import space
+from nasbench_lab.benchmark.schema import Recipe, RunRecord
+from nasbench_lab.errors import ConfigError
+from nasbench_lab.space import Arch
+from nasbench_lab.training.executors import Executor, Task, TaskResult
+from nasbench_lab.training.filelock import FileLock, lock_path
+from nasbench_lab.training.journal import Journal, failure_entry, journal_path, run_entry
+
+log = logging.getLogger(__name__)
+
+TrainFn = Callable[..., RunRecord]
+LatencyFn = Callable[[int, str, Recipe], float]
+
+
+# --------------------------------------------------------------------------- arch selection
+@dataclass(frozen=True)
+class ArchSelection:
+    """Which archs a fill covers.
+
+    Attributes:
+        mode: ``"all"``, ``"sample"`` (``n`` archs drawn with ``sample_seed``), ``"list"`` or
+            ``"classes"`` (one representative per NB201 isomorphism class, results mapped to the
+            other members).
+        indices: the archs of a ``"list"``.
+        n: sample size.
+        sample_seed: seed of the sample.
+    """
+
+    mode: str
+    indices: tuple[int, ...] = ()
+    n: int = 0
+    sample_seed: int = 0
+
+    @classmethod
+    def parse(cls, text: str, sample_seed: int = 0) -> ArchSelection:
+        """Read ``all``, ``classes``, ``N`` (a random sample of N archs) or ``i,j,k`` (indices).
+
+        A single index is written with a trailing comma (``123,``), since a bare number is a sample size.
+
+        Raises:
+            ConfigError: the text is none of these.
+        """
+        text = text.strip()
+        if text in ("all", "classes"):
+            return cls(mode=text)
+        try:
+            if "," in text:
+                indices = tuple(int(t) for t in text.split(",") if t.strip())
+                return cls(mode="list", indices=tuple(int(i) for i in space.check_indices(indices)))
+            n = int(text)
+        except ValueError:
+            raise ConfigError(
+                f"--archs {text!r}: use all, classes, a sample size N, or indices i,j,k (one index: i,)"
+            ) from None
+        if not 1 <= n <= space.N_ARCHS:
+            raise ConfigError(f"--archs sample size must be in 1..{space.N_ARCHS}, got {n}")
+        return cls(mode="sample", n=n, sample_seed=sample_seed)
+
+    def arch_indices(self) -> np.ndarray:
+        """Archs to train (for ``classes``: the representatives), sorted, shape ``(n,)``."""
+        if self.mode == "all":
+            return space.all_indices()
+        if self.mode == "classes":
+            return np.unique(space.representatives("nb201"))
+        if self.mode == "list":
+            return np.unique(np.asarray(self.indices, dtype=np.int64))
+        rng = np.random.default_rng(self.sample_seed)
+        return np.sort(rng.choice(space.N_ARCHS, size=self.n, replace=False))
+
+
+def plan_tasks(
+    filled: np.ndarray,
+    file_seeds: Sequence[int],
+    seeds: Sequence[int],
+    selection: ArchSelection,
+    dataset: str,
+    recipe: Recipe,
+) -> list[Task]:
+    """The tasks that fill the selected, still-missing entries.
+
+    Args:
+        filled: the file's filled mask, shape ``(15625, len(file_seeds))``.
+        file_seeds: seed values of the mask's columns.
+        seeds: seeds to fill (each must be in ``file_seeds``).
+        selection: which archs.
+        dataset: dataset key.
+        recipe: the recipe.
+
+    Returns:
+        Tasks in seed-major order (all archs of the first seed, then the next seed), so a partial
+        fill has whole seeds. For ``classes``, a representative is trained when it or any member of
+        its class is missing for that seed; its task lists the missing members to map to.
+    """
+    column = {int(s): k for k, s in enumerate(file_seeds)}
+    archs = selection.arch_indices()
+    members_of = _class_members() if selection.mode == "classes" else None
+    tasks = []
+    for seed in seeds:
+        done = filled[:, column[int(seed)]]
+        for arch in archs:
+            members: tuple[int, ...] = ()
+            if members_of is not None:
+                members = tuple(int(m) for m in members_of[int(arch)] if not done[m])
+                if done[arch] and members:
+                    log.warning(
+                        "arch %d (seed %d) is filled but %d members of its class are not; "
+                        "retraining it to map its results", arch, seed, len(members),
+                    )
+            if not done[arch] or members:
+                tasks.append(Task(int(arch), dataset, recipe, int(seed), members=members))
+    return tasks
+
+
+def _class_members() -> dict[int, np.ndarray]:
+    """Representative -> the other archs of its NB201 isomorphism class."""
+    reps = space.representatives("nb201")
+    order = np.argsort(reps, kind="stable")
+    starts = np.flatnonzero(np.r_[True, reps[order][1:] != reps[order][:-1]])
+    groups = np.split(order, starts[1:])
+    return {int(reps[g[0]]): g[g != reps[g[0]]] for g in groups}
+
+
+# --------------------------------------------------------------------------- the work done by a worker
+@dataclass(frozen=True)
+class TrainJob:
+    """What a worker does with a task: train the arch and measure its class members' latency.
+
+    Picklable as long as ``train_fn`` and ``latency_fn`` are module-level functions.
+
+    Attributes:
+        train_fn: ``train(arch, dataset, recipe, seed, **train_kwargs) -> RunRecord``.
+        train_kwargs: extra keyword arguments (device, threads, data_root, ...).
+        latency_fn: ``latency(arch_index, dataset, recipe) -> seconds`` for mapped members, or
+            ``None`` to leave their latency NaN.
+    """
+
+    train_fn: TrainFn
+    train_kwargs: dict[str, Any] = field(default_factory=dict)
+    latency_fn: LatencyFn | None = None
+
+    def __call__(self, task: Task) -> TaskResult:
+        """Train ``task`` and check that the record is the entry that was asked for."""
+        record = self.train_fn(Arch.from_index(task.arch_index), task.dataset, task.recipe, task.seed, **self.train_kwargs)
+        if (record.arch_index, record.seed) != (task.arch_index, task.seed):
+            raise ValueError(
+                f"trainer returned arch {record.arch_index} seed {record.seed} for arch {task.arch_index} "
+                f"seed {task.seed}"
+            )
+        record.check(task.recipe)
+        if self.latency_fn is None:
+            latency = tuple(math.nan for _ in task.members)
+        else:
+            latency = tuple(float(self.latency_fn(m, task.dataset, task.recipe)) for m in task.members)
+        return TaskResult(task=task, record=record, member_latency=latency)
+
+
+# --------------------------------------------------------------------------- the engine
+class FillTarget(Protocol):
+    """The benchmark file as the engine sees it (the HDF5 one is :class:`~.journal.BenchmarkTarget`)."""
+
+    def prepare(self, dataset: str, recipe: Recipe, seeds: Sequence[int]) -> None:
+        """Add the recipe, the seeds and the per-arch figures if the file lacks them."""
+
+    def filled(self, dataset: str, recipe: str) -> tuple[np.ndarray, list[int]]:
+        """The filled mask ``(15625, n_seeds)`` and the seed value of each column."""
+
+    def fold(self, entries: list[dict[str, Any]]) -> None:
+        """Write journal entries into the file, all or nothing."""
+
+
+@dataclass
+class FillReport:
+    """What a fill did.
+
+    Attributes:
+        planned: tasks planned (entries to train).
+        trained: entries trained and stored.
+        mapped: mapped copies stored (``classes`` fills).
+        failed: ``(arch_index, seed, error)`` of entries that failed every attempt.
+        recovered: journal entries of an earlier, interrupted run folded at start.
+        seconds: wall time of the training phase.
+    """
+
+    planned: int = 0
+    trained: int = 0
+    mapped: int = 0
+    failed: list[tuple[int, int, str]] = field(default_factory=list)
+    recovered: int = 0
+    seconds: float = 0.0
+
+    @property
+    def entries_per_hour(self) -> float:
+        """Trained entries per hour of wall time (NaN before anything ran)."""
+        return 3600.0 * self.trained / self.seconds if self.seconds > 0 else math.nan
+
+
+def recover(journal: Journal, target: FillTarget) -> int:
+    """Fold what an interrupted run left in the journal; returns the number of entries folded."""
+    entries = journal.read()
+    if entries:
+        log.info("folding %d entries left in %s by an interrupted fill", len(entries), journal.path)
+        target.fold(entries)
+    journal.remove()
+    return len(entries)
+
+
+def fill(
+    bench_path: str,
+    dataset: str,
+    recipe: Recipe,
+    seeds: Sequence[int],
+    selection: ArchSelection,
+    *,
+    executor: Executor,
+    job: TrainJob,
+    target: FillTarget,
+    retries: int = 2,
+    fold_every: int = 100,
+    progress: bool = True,
+) -> FillReport:
+    """Train the missing entries of ``bench_path`` and store them crash-safely (see the module doc).
+
+    Args:
+        bench_path: the benchmark file (its lock and journal live beside it).
+        dataset: dataset key.
+        recipe: the recipe to train with.
+        seeds: seed values to fill.
+        selection: which archs.
+        executor: where tasks run.
+        job: the work each task does.
+        target: the benchmark file's reader/writer.
+        retries: extra attempts for a failed entry.
+        fold_every: fold the journal into the file after this many finished entries.
+        progress: show a progress bar.
+
+    Returns:
+        A :class:`FillReport`; entries that failed every attempt are in ``report.failed`` (and in the
+        file's failure records).
+
+    Raises:
+        FillLockedError: another fill holds the file.
+        ConfigError: bad ``retries`` or ``fold_every``.
+    """
+    if retries < 0 or fold_every < 1:
+        raise ConfigError(f"--retries must be >= 0 and --fold-every >= 1 (got {retries}, {fold_every})")
+    with FileLock(lock_path(bench_path), what=str(bench_path)):
+        journal = Journal(journal_path(bench_path))
+        report = FillReport(recovered=recover(journal, target))
+        target.prepare(dataset, recipe, seeds)
+        filled, file_seeds = target.filled(dataset, recipe.name)
+        tasks = plan_tasks(filled, file_seeds, seeds, selection, dataset, recipe)
+        report.planned = len(tasks)
+        log.info("%d entries to train (%s, recipe %s, seeds %s)", len(tasks), dataset, recipe.name, list(seeds))
+        if tasks:
+            _Drive(executor, job, journal, target, retries, fold_every, report).run(tasks, progress)
+        journal.remove()
+    for arch, seed, error in report.failed:
+        log.error("arch %d seed %d failed %d times; last error: %s", arch, seed, retries + 1, error)
+    return report
+
+
+class _Drive:
+    """The engine's loop: keeps the executor busy, journals results, retries, folds."""
+
+    def __init__(
+        self,
+        executor: Executor,
+        job: TrainJob,
+        journal: Journal,
+        target: FillTarget,
+        retries: int,
+        fold_every: int,
+        report: FillReport,
+    ) -> None:
+        self.executor, self.job, self.journal, self.target = executor, job, journal, target
+        self.retries, self.fold_every, self.report = retries, fold_every, report
+        self.pending: list[dict[str, Any]] = []
+        self.pending_runs = 0
+
+    def run(self, tasks: list[Task], progress: bool) -> None:
+        from tqdm import tqdm
+
+        queue = deque(tasks)
+        start = time.perf_counter()
+        self.executor.start(self.job)
+        try:
+            with tqdm(total=len(tasks), unit="entry", disable=not progress, smoothing=0.05) as bar:
+                while queue or self.executor.in_flight():
+                    while queue and self.executor.in_flight() < self.executor.capacity:
+                        self.executor.submit(queue.popleft())
+                    retry = self._take(self.executor.next_result())
+                    if retry is None:
+                        bar.update(1)
+                        bar.set_postfix(failed=len(self.report.failed), refresh=False)
+                    else:
+                        queue.append(retry)
+                    if self.pending_runs >= self.fold_every:
+                        self._fold()
+        finally:
+            self.executor.shutdown()
+            self.report.seconds = time.perf_counter() - start
+            self._fold()  # also on Ctrl-C: everything journalled so far lands in the file
+
+    def _take(self, result: TaskResult) -> Task | None:
+        """Journal one result; returns the task to retry, if any."""
+        task = result.task
+        if result.ok:
+            assert result.record is not None
+            entry = run_entry(task.dataset, task.recipe.name, result.record, task.members, result.member_latency)
+            self.journal.append(entry)
+            self.pending.append(entry)
+            self.pending_runs += 1
+            self.report.trained += 1
+            self.report.mapped += len(task.members)
+            return None
+        error = result.error or "no record returned"
+        entry = failure_entry(task.dataset, task.recipe.name, task.arch_index, task.seed, task.attempt, error)
+        self.journal.append(entry)
+        self.pending.append(entry)
+        log.warning("arch %d seed %d attempt %d failed: %s", task.arch_index, task.seed, task.attempt + 1, error)
+        if task.attempt < self.retries:
+            return replace(task, attempt=task.attempt + 1)
+        self.report.failed.append((task.arch_index, task.seed, error))
+        return None
+
+    def _fold(self) -> None:
+        if self.pending:
+            self.target.fold(self.pending)
+            self.journal.clear()
+        self.pending, self.pending_runs = [], 0

@@ -1,0 +1,161 @@
+"""Tests of nasbench_lab/training/fill.py: planning and the engine (fake trainer, in-memory target)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from fill_fakes import MemoryTarget, fake_curves, fake_latency, fake_train
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from nasbench_lab import space
+from nasbench_lab.benchmark.schema import Recipe
+from nasbench_lab.errors import ConfigError
+from nasbench_lab.training.executors import InlineExecutor
+from nasbench_lab.training.filelock import FileLock, FillLockedError, lock_path
+from nasbench_lab.training.fill import ArchSelection, TrainJob, fill, plan_tasks, recover
+from nasbench_lab.training.journal import Journal, journal_path, record_to_json, run_entry
+
+RECIPE = Recipe(name="tiny", eval_points=(0.5, 1.0, 1.5))
+
+
+def _fill(tmp_path, target, selection, *, seeds=(0, 1), retries=2, fold_every=100, **train_kwargs):
+    job = TrainJob(fake_train, dict(train_kwargs), latency_fn=fake_latency)
+    return fill(
+        str(tmp_path / "b.h5"), "digits", RECIPE, seeds, selection,
+        executor=InlineExecutor(), job=job, target=target, retries=retries, fold_every=fold_every,
+        progress=False,
+    )
+
+
+# --------------------------------------------------------------------------- selection and planning
+def test_parse_selection() -> None:
+    assert ArchSelection.parse("all").mode == "all"
+    assert ArchSelection.parse("classes").mode == "classes"
+    assert ArchSelection.parse("3,1,2").indices == (3, 1, 2)
+    assert ArchSelection.parse("7,").indices == (7,)
+    sample = ArchSelection.parse("25", sample_seed=4)
+    assert (sample.mode, sample.n) == ("sample", 25)
+    for bad in ("some", "0", "15626", "1,x", "1,15625"):
+        with pytest.raises(ConfigError):
+            ArchSelection.parse(bad)
+
+
+def test_sample_is_seeded_and_distinct() -> None:
+    a = ArchSelection.parse("50", sample_seed=1).arch_indices()
+    assert np.array_equal(a, ArchSelection.parse("50", sample_seed=1).arch_indices())
+    assert len(np.unique(a)) == 50
+    assert not np.array_equal(a, ArchSelection.parse("50", sample_seed=2).arch_indices())
+
+
+def test_plan_skips_filled_entries_seed_major() -> None:
+    filled = np.zeros((space.N_ARCHS, 3), dtype=bool)
+    filled[5, 0] = filled[6, 2] = True
+    tasks = plan_tasks(filled, [7, 8, 9], [9, 7], ArchSelection.parse("5,6"), "digits", RECIPE)
+    assert [(t.arch_index, t.seed) for t in tasks] == [(5, 9), (6, 7)]
+
+
+def test_plan_classes_trains_one_per_class_and_maps_the_rest() -> None:
+    filled = np.zeros((space.N_ARCHS, 1), dtype=bool)
+    tasks = plan_tasks(filled, [0], [0], ArchSelection.parse("classes"), "digits", RECIPE)
+    reps = space.representatives()
+    assert len(tasks) == 6466
+    covered = np.concatenate([[t.arch_index, *t.members] for t in tasks])
+    assert np.array_equal(np.sort(covered), np.arange(space.N_ARCHS))  # every arch exactly once
+    for task in tasks[:200]:
+        assert reps[task.arch_index] == task.arch_index
+        assert all(reps[m] == task.arch_index for m in task.members)
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.lists(st.integers(0, space.N_ARCHS - 1), max_size=40))
+def test_plan_classes_lists_only_missing_members(done: list[int]) -> None:
+    filled = np.zeros((space.N_ARCHS, 1), dtype=bool)
+    filled[done, 0] = True
+    tasks = plan_tasks(filled, [0], [0], ArchSelection.parse("classes"), "digits", RECIPE)
+    covered = np.concatenate([[t.arch_index, *t.members] for t in tasks])
+    missing = np.flatnonzero(~filled[:, 0])
+    assert set(missing) <= set(covered.tolist())
+    assert not any(filled[m, 0] for t in tasks for m in t.members)
+
+
+# --------------------------------------------------------------------------- the engine
+def test_fill_trains_every_missing_entry_once(tmp_path) -> None:
+    target = MemoryTarget()
+    report = _fill(tmp_path, target, ArchSelection.parse("3,1,2"), fold_every=2)
+    assert (report.planned, report.trained, report.failed) == (6, 6, [])
+    assert set(target.records) == {(a, s) for a in (1, 2, 3) for s in (0, 1)}
+    assert all(n == 1 for n in target.writes.values())
+    for (arch, seed), record in target.records.items():
+        np.testing.assert_array_equal(record.curves["valid_acc"], fake_curves(arch, seed, 3)["valid_acc"])
+    assert target.folds == 3  # after 2, 4 and 6 entries
+    assert not journal_path(tmp_path / "b.h5").exists()
+    with FileLock(lock_path(tmp_path / "b.h5")):  # released at the end
+        pass
+    again = _fill(tmp_path, target, ArchSelection.parse("3,1,2"))
+    assert (again.planned, again.trained) == (0, 0)
+
+
+def test_fill_classes_maps_members_with_their_own_latency(tmp_path) -> None:
+    target = MemoryTarget()
+    target.seeds = [0]
+    reps = space.representatives()
+    big = np.bincount(reps).argmax()  # the largest class
+    target.prefilled = np.ones((space.N_ARCHS, 1), dtype=bool)
+    target.prefilled[reps == big, 0] = False
+    report = _fill(tmp_path, target, ArchSelection.parse("classes"), seeds=(0,))
+    members = np.flatnonzero(reps == big)
+    assert (report.trained, report.mapped) == (1, len(members) - 1)
+    source = target.records[(big, 0)]
+    assert source.mapped_from == -1
+    for m in members[members != big]:
+        copy = target.records[(int(m), 0)]
+        assert copy.mapped_from == big
+        np.testing.assert_array_equal(copy.curves["test_acc"], source.curves["test_acc"])
+        assert copy.latency == fake_latency(int(m), "digits", RECIPE)
+
+
+def test_failed_entries_are_retried_and_recorded(tmp_path) -> None:
+    target = MemoryTarget()
+    report = _fill(tmp_path, target, ArchSelection.parse("4,5"), seeds=(0,), fail_once_dir=str(tmp_path))
+    assert (report.trained, report.failed) == (2, [])
+    assert sorted((f["arch_index"], f["attempt"]) for f in target.failures) == [(4, 0), (5, 0)]
+
+
+def test_entries_failing_every_attempt_are_reported(tmp_path) -> None:
+    target = MemoryTarget()
+    report = _fill(tmp_path, target, ArchSelection.parse("4,5"), seeds=(0,), retries=1, fail_always=[5])
+    assert report.trained == 1
+    assert [(a, s) for a, s, _ in report.failed] == [(5, 0)]
+    assert "FloatingPointError: loss is NaN for arch 5" in report.failed[0][2]
+    assert [f["attempt"] for f in target.failures if f["arch_index"] == 5] == [0, 1]
+    assert (5, 0) not in target.records
+
+
+def test_fill_refuses_a_locked_file(tmp_path) -> None:
+    with FileLock(lock_path(tmp_path / "b.h5")):
+        with pytest.raises(FillLockedError, match="another process"):
+            _fill(tmp_path, MemoryTarget(), ArchSelection.parse("1,"))
+
+
+def test_fill_first_folds_a_journal_left_by_a_killed_run(tmp_path) -> None:
+    target = MemoryTarget()
+    target.prepare("digits", RECIPE, [0])
+    record = fake_train(space.Arch.from_index(9), "digits", RECIPE, 0)
+    with Journal(journal_path(tmp_path / "b.h5")) as journal:
+        journal.append(run_entry("digits", "tiny", record))
+    report = _fill(tmp_path, target, ArchSelection.parse("9,10"), seeds=(0,))
+    assert report.recovered == 1
+    assert (report.planned, report.trained) == (1, 1)  # arch 9 was not trained again
+    assert record_to_json(target.records[(9, 0)]) == record_to_json(record)
+
+
+def test_recover_without_journal_is_a_no_op(tmp_path) -> None:
+    target = MemoryTarget()
+    assert recover(Journal(tmp_path / "none.journal"), target) == 0
+    assert target.folds == 0
+
+
+def test_bad_engine_settings_are_refused(tmp_path) -> None:
+    with pytest.raises(ConfigError):
+        _fill(tmp_path, MemoryTarget(), ArchSelection.parse("1,"), fold_every=0)
