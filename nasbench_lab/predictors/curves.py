@@ -1,0 +1,460 @@
+"""Learning-curve predictors: they see the first ``k`` evaluation points of each arch's training.
+
+Inputs follow :class:`~nasbench_lab.predictors.base.Predictor`: ``curves`` holds the objective (the
+validation metric) at the first ``k`` evaluation points, shape ``(n_archs, k)``, and ``train_losses``
+the training loss at the same points. Registered names:
+
+* ``"lce"``: learning-curve extrapolation (Domhan et al. 2015). Each arch's partial curve is fitted
+  with ten parametric families by :func:`scipy.optimize.curve_fit`; each family is extrapolated to
+  the recipe's last evaluation point and the families are averaged with Akaike weights (a cheap
+  stand-in for Domhan's MCMC posterior). Training-free.
+* ``"lcsvr"``: ν-SVR (Baker et al. 2017) on curve statistics (values, slopes, curvature) plus an
+  encoding of the cell (one-hot by default); hyperparameters chosen by seeded cross-validated random search.
+* ``"sotl"`` / ``"sotle"``: sum of training losses (Ru et al. 2021): minus the sum of the training
+  losses over the ``k`` points, or minus the last one. Training-free scores (not in target units).
+* ``"early_stop"``: the validation metric at the fidelity reached. Training-free.
+
+LCE never replaces a failed fit by a guess: a family whose fit raises, gives non-finite values, or
+extrapolates outside ``value_range`` is dropped and counted (``failed_fits_``, logged). An arch
+whose curve is too short for every family (a family with ``p`` parameters needs ``k >= p + 1``
+points) or whose fits all fail gets its last observed value; those archs are counted in
+``n_fallback_archs_`` and logged, so a report can say how often extrapolation did not happen.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections import Counter
+from dataclasses import dataclass
+from typing import Callable, ClassVar, Sequence
+
+import numpy as np
+from scipy.optimize import OptimizeWarning, curve_fit
+
+from nasbench_lab.errors import ConfigError, NasbenchLabError
+from nasbench_lab.predictors.base import Predictor, register_predictor
+
+log = logging.getLogger(__name__)
+
+
+# ----------------------------------------------------------------------------- parametric families
+# x: positions in epochs (> 0); y: the curve divided by the predictor's ``scale`` (about [0, 1]).
+def _pow3(x, c, a, alpha):
+    return c - a * x ** (-alpha)
+
+
+def _log_power(x, a, b, c):
+    return a / (1.0 + (x / np.exp(b)) ** c)
+
+
+def _mmf(x, alpha, beta, kappa, delta):
+    return alpha - (alpha - beta) / (1.0 + np.abs(kappa * x) ** delta)
+
+
+def _janoschek(x, alpha, beta, kappa, delta):
+    return alpha - (alpha - beta) * np.exp(-kappa * x**delta)
+
+
+def _weibull(x, alpha, beta, kappa, delta):
+    return alpha - (alpha - beta) * np.exp(-(np.abs(kappa) * x) ** delta)
+
+
+def _exp4(x, c, a, b, alpha):
+    return c - np.exp(-a * x**alpha + b)
+
+
+def _ilog2(x, c, a):
+    return c - a / np.log(x + 1.0)
+
+
+def _hill3(x, ymax, eta, kappa):
+    return ymax * x**eta / (np.abs(kappa) ** eta + x**eta)
+
+
+def _vapour_pressure(x, a, b, c):
+    return np.exp(a + b / x + c * np.log(x))
+
+
+def _log_log_linear(x, a, b):
+    return np.log(a * np.log(x) + b)
+
+
+def _lstsq(columns: list[np.ndarray], target: np.ndarray) -> np.ndarray:
+    return np.linalg.lstsq(np.column_stack(columns), target, rcond=None)[0]
+
+
+def _guess_saturating(x: np.ndarray, y: np.ndarray) -> tuple[float, float, float]:
+    """Asymptote slightly above the last value, and the first point ``(x0, y0)``."""
+    top = float(y[-1]) + 0.05 * max(abs(float(y[-1])), 1e-3) + 1e-3
+    return top, float(x[0]), float(min(y[0], top - 1e-3))
+
+
+def _p0_pow3(x, y):
+    c, x0, y0 = _guess_saturating(x, y)
+    return [c, (c - y0) * x0**0.5, 0.5]
+
+
+def _p0_log_power(x, y):
+    a, x0, y0 = _guess_saturating(x, y)
+    return [a, np.log(x0 * max(a / max(y0, 1e-3) - 1.0, 1e-3)), -1.0]
+
+
+def _p0_mmf(x, y):
+    alpha, x0, y0 = _guess_saturating(x, y)
+    return [alpha, 0.0, max(y0, 1e-3) / (alpha - y0) / x0, 1.0]
+
+
+def _p0_janoschek(x, y):
+    alpha, x0, y0 = _guess_saturating(x, y)
+    return [alpha, 0.0, -np.log(max((alpha - y0) / alpha, 1e-6)) / x0, 1.0]
+
+
+def _p0_exp4(x, y):
+    c, _, _ = _guess_saturating(x, y)
+    gap = np.log(np.maximum(c - y, 1e-6))
+    a = (gap[0] - gap[-1]) / (x[-1] - x[0])
+    return [c, a, gap[0] + a * x[0], 1.0]
+
+
+def _p0_ilog2(x, y):
+    intercept, slope = _lstsq([np.ones_like(x), 1.0 / np.log(x + 1.0)], y)
+    return [intercept, -slope]
+
+
+def _p0_hill3(x, y):
+    ymax, x0, y0 = _guess_saturating(x, y)
+    return [ymax, 1.0, x0 * (ymax / max(y0, 1e-3) - 1.0)]
+
+
+def _p0_vapour_pressure(x, y):
+    return list(_lstsq([np.ones_like(x), 1.0 / x, np.log(x)], np.log(np.maximum(y, 1e-6))))
+
+
+def _p0_log_log_linear(x, y):
+    a, b = _lstsq([np.log(x), np.ones_like(x)], np.exp(y))
+    return [a, b]
+
+
+@dataclass(frozen=True)
+class CurveFamily:
+    """A parametric learning-curve model ``func(x, *params)`` and its data-driven initial guess."""
+
+    name: str
+    func: Callable[..., np.ndarray]
+    guess: Callable[[np.ndarray, np.ndarray], list[float]]
+    n_params: int
+
+
+FAMILIES: dict[str, CurveFamily] = {
+    f.name: f
+    for f in (
+        CurveFamily("pow3", _pow3, _p0_pow3, 3),
+        CurveFamily("log_power", _log_power, _p0_log_power, 3),
+        CurveFamily("mmf", _mmf, _p0_mmf, 4),
+        CurveFamily("janoschek", _janoschek, _p0_janoschek, 4),
+        CurveFamily("weibull", _weibull, _p0_janoschek, 4),
+        CurveFamily("exp4", _exp4, _p0_exp4, 4),
+        CurveFamily("ilog2", _ilog2, _p0_ilog2, 2),
+        CurveFamily("hill3", _hill3, _p0_hill3, 3),
+        CurveFamily("vapour_pressure", _vapour_pressure, _p0_vapour_pressure, 3),
+        CurveFamily("log_log_linear", _log_log_linear, _p0_log_log_linear, 2),
+    )
+}
+
+
+def fit_family(family: CurveFamily, x: np.ndarray, y: np.ndarray, x_end: float, maxfev: int) -> tuple[float, float]:
+    """Fit one family to one curve and extrapolate it.
+
+    Args:
+        family: the parametric model.
+        x: positions of the observed points, shape ``(k,)``.
+        y: observed (scaled) values, shape ``(k,)``.
+        x_end: position to extrapolate to.
+        maxfev: evaluation budget of the least-squares solver.
+
+    Returns:
+        ``(value at x_end, Akaike information criterion of the fit)``.
+
+    Raises:
+        RuntimeError, ValueError, FloatingPointError: the fit failed or gave non-finite values.
+    """
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", OptimizeWarning)
+        p0 = np.asarray(family.guess(x, y), dtype=np.float64)
+        if not np.all(np.isfinite(p0)):
+            raise ValueError("no finite initial guess")
+        params, _ = curve_fit(family.func, x, y, p0=p0, maxfev=maxfev)
+        fitted = family.func(x, *params)
+        value = float(family.func(np.array([x_end]), *params)[0])
+    if not (np.all(np.isfinite(fitted)) and np.isfinite(value)):
+        raise FloatingPointError("non-finite fitted curve")
+    rss = float(np.sum((fitted - y) ** 2))
+    n = y.size
+    return value, n * np.log(max(rss / n, 1e-12)) + 2 * family.n_params
+
+
+# ----------------------------------------------------------------------------- shared checks
+def _curve_input(name: str, values: np.ndarray | None, n: int) -> np.ndarray:
+    """``values`` as a finite ``(n, k)`` float array.
+
+    Raises:
+        ConfigError: missing, wrong shape or non-finite.
+    """
+    if values is None:
+        raise ConfigError(f"this predictor needs {name}= (shape (n_archs, k)); pass the partial curves")
+    arr = np.asarray(values, dtype=np.float64)
+    if arr.ndim != 2 or arr.shape[0] != n or arr.shape[1] < 1:
+        raise ConfigError(f"{name} must have shape ({n}, k>=1), got {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise ConfigError(f"{name} holds NaN or inf; evaluate only archs whose curves were recorded")
+    return arr
+
+
+class _CurvePredictor(Predictor):
+    """Common base: declares the need for partial curves."""
+
+    needs_curves: ClassVar[bool] = True
+    predicts_scores: ClassVar[bool] = False  # True: output only orders archs, not in target units
+
+
+# ----------------------------------------------------------------------------- training-free ones
+@register_predictor("early_stop")
+class EarlyStop(_CurvePredictor):
+    """The validation metric at the last observed evaluation point (early stopping)."""
+
+    needs_training: ClassVar[bool] = False
+
+    def fit(self, archs, y, *, curves=None, train_losses=None, proxies=None) -> "EarlyStop":
+        """Nothing to learn; returns ``self``."""
+        return self
+
+    def predict(self, archs, *, curves=None, train_losses=None, proxies=None) -> np.ndarray:
+        """``curves[:, -1]``, shape ``(n,)``."""
+        return _curve_input("curves", curves, len(archs))[:, -1].copy()
+
+
+@register_predictor("sotl")
+class SoTL(_CurvePredictor):
+    """Minus the sum of the training losses over the observed points (Ru et al. 2021)."""
+
+    needs_training: ClassVar[bool] = False
+    predicts_scores: ClassVar[bool] = True
+
+    def fit(self, archs, y, *, curves=None, train_losses=None, proxies=None) -> "SoTL":
+        """Nothing to learn; returns ``self``."""
+        return self
+
+    def predict(self, archs, *, curves=None, train_losses=None, proxies=None) -> np.ndarray:
+        """``-train_losses.sum(axis=1)``, shape ``(n,)``."""
+        return -_curve_input("train_losses", train_losses, len(archs)).sum(axis=1)
+
+
+@register_predictor("sotle")
+class SoTLE(_CurvePredictor):
+    """Minus the training loss at the last observed point (SoTL-E)."""
+
+    needs_training: ClassVar[bool] = False
+    predicts_scores: ClassVar[bool] = True
+
+    def fit(self, archs, y, *, curves=None, train_losses=None, proxies=None) -> "SoTLE":
+        """Nothing to learn; returns ``self``."""
+        return self
+
+    def predict(self, archs, *, curves=None, train_losses=None, proxies=None) -> np.ndarray:
+        """``-train_losses[:, -1]``, shape ``(n,)``."""
+        return -_curve_input("train_losses", train_losses, len(archs))[:, -1].copy()
+
+
+@register_predictor("lce")
+class LCE(_CurvePredictor):
+    """Learning-curve extrapolation with a weighted ensemble of parametric families.
+
+    Args:
+        eval_points: position in epochs of every curve column of the recipe; the last one is the
+            horizon extrapolated to. ``None``: the evaluation protocol fills it from the benchmark.
+        families: names from :data:`FAMILIES` to use (default: all ten).
+        scale: curves are divided by this before fitting (100 for accuracies in percent), so the
+            families' shapes and initial guesses apply.
+        value_range: extrapolations outside this range (curve units) count as failed fits;
+            ``None`` accepts any finite value.
+        maxfev: evaluation budget of each least-squares fit.
+
+    Attributes:
+        failed_fits_: family name -> fits dropped in the last :meth:`predict` call.
+        n_failed_fits_: their total.
+        n_fallback_archs_: archs of the last call that got their last observed value.
+    """
+
+    needs_training: ClassVar[bool] = False
+
+    def __init__(
+        self,
+        eval_points: Sequence[float] | None = None,
+        families: Sequence[str] | None = None,
+        scale: float = 100.0,
+        value_range: tuple[float, float] | None = (0.0, 100.0),
+        maxfev: int = 600,
+    ) -> None:
+        self.eval_points = eval_points
+        self.families = families
+        self.scale = scale
+        self.value_range = value_range
+        self.maxfev = maxfev
+
+    def fit(self, archs, y, *, curves=None, train_losses=None, proxies=None) -> "LCE":
+        """Nothing to learn (the curves are fitted per arch at prediction); returns ``self``."""
+        self._families()
+        return self
+
+    def _families(self) -> list[CurveFamily]:
+        names = list(FAMILIES) if self.families is None else list(self.families)
+        unknown = [n for n in names if n not in FAMILIES]
+        if unknown or not names:
+            raise ConfigError(f"lce families {unknown or names} invalid; choose from {', '.join(FAMILIES)}")
+        return [FAMILIES[n] for n in names]
+
+    def _positions(self, k: int) -> tuple[np.ndarray, float]:
+        if self.eval_points is None:
+            raise ConfigError("lce needs eval_points (the recipe's evaluation points) to know the horizon")
+        points = np.asarray(self.eval_points, dtype=np.float64)
+        if k > points.size:
+            raise ConfigError(f"curves have {k} columns but eval_points only {points.size}")
+        return points[:k], float(points[-1])
+
+    def extrapolate(self, curve: np.ndarray, failures: Counter) -> float | None:
+        """Akaike-weighted extrapolation of one curve (curve units), or ``None`` if no family fits.
+
+        Args:
+            curve: observed values, shape ``(k,)``.
+            failures: counter updated with the name of every family whose fit failed.
+        """
+        x, x_end = self._positions(curve.size)
+        y = curve / self.scale
+        values, aics = [], []
+        for family in self._families():
+            if curve.size < family.n_params + 1:
+                continue  # under-determined: not attempted, not a failure
+            try:
+                value, aic = fit_family(family, x, y, x_end, self.maxfev)
+            except (RuntimeError, ValueError, FloatingPointError, np.linalg.LinAlgError):
+                failures[family.name] += 1
+                continue
+            value *= self.scale
+            if self.value_range is not None and not self.value_range[0] <= value <= self.value_range[1]:
+                failures[family.name] += 1
+                continue
+            values.append(value)
+            aics.append(aic)
+        if not values:
+            return None
+        aics_arr = np.asarray(aics)
+        weights = np.exp(-(aics_arr - aics_arr.min()) / 2.0)
+        return float(np.dot(weights, values) / weights.sum())
+
+    def predict(self, archs, *, curves=None, train_losses=None, proxies=None) -> np.ndarray:
+        """Extrapolated final value of every arch's curve, shape ``(n,)``."""
+        curves = _curve_input("curves", curves, len(archs))
+        failures: Counter = Counter()
+        out = np.empty(curves.shape[0])
+        fallback = 0
+        for i, curve in enumerate(curves):
+            value = self.extrapolate(curve, failures)
+            if value is None:
+                value, fallback = float(curve[-1]), fallback + 1
+            out[i] = value
+        self.failed_fits_ = dict(failures)
+        self.n_failed_fits_ = int(sum(failures.values()))
+        self.n_fallback_archs_ = fallback
+        if self.n_failed_fits_ or fallback:
+            log.info(
+                "lce: %d of %d fits failed (%s); %d archs fell back to their last observed value",
+                self.n_failed_fits_, curves.shape[0] * len(self._families()), dict(failures), fallback,
+            )
+        return out
+
+
+# ----------------------------------------------------------------------------- LcSVR
+def curve_features(curves: np.ndarray) -> np.ndarray:
+    """Values, first differences (slopes) and second differences (curvature) of each curve.
+
+    Args:
+        curves: shape ``(n, k)``.
+
+    Returns:
+        Shape ``(n, k + max(k-1, 0) + max(k-2, 0))``.
+    """
+    slopes = np.diff(curves, axis=1)
+    curvature = np.diff(curves, n=2, axis=1)
+    return np.concatenate([curves, slopes, curvature], axis=1)
+
+
+@register_predictor("lcsvr")
+class LcSVR(_CurvePredictor):
+    """ν-SVR on partial-curve statistics plus an encoding of the cell (Baker et al. 2017).
+
+    Args:
+        cv_iterations: random-search candidates for ``C``, ``nu`` and ``gamma``.
+        cv_folds: folds of the cross-validation (needs at least ``2 * cv_folds`` training archs;
+            below that the defaults C=1, nu=0.5, gamma="scale" are used and ``cv_used_`` is False).
+        encoding: name of a registered encoding (:mod:`nasbench_lab.encodings`) appended to the
+            curve features; ``None`` for curve features only.
+        seed: seed of the fold split and the random search.
+
+    Attributes:
+        model_: the fitted scikit-learn pipeline (scaler + NuSVR).
+        best_params_: the chosen hyperparameters.
+        cv_used_: whether cross-validation chose them.
+    """
+
+    def __init__(
+        self, cv_iterations: int = 12, cv_folds: int = 3, encoding: str | None = "onehot", seed: int = 0
+    ) -> None:
+        self.cv_iterations = cv_iterations
+        self.cv_folds = cv_folds
+        self.encoding = encoding
+        self.seed = seed
+
+    def _features(self, archs: np.ndarray, curves: np.ndarray | None) -> np.ndarray:
+        feats = curve_features(_curve_input("curves", curves, len(archs)))
+        if self.encoding is None:
+            return feats
+        from nasbench_lab.encodings import encode
+
+        return np.hstack([feats, np.asarray(encode(self.encoding, archs), dtype=np.float64)])
+
+    def fit(self, archs, y, *, curves=None, train_losses=None, proxies=None) -> "LcSVR":
+        """Choose hyperparameters by cross-validation and fit; returns ``self``."""
+        from scipy.stats import loguniform, uniform
+        from sklearn.model_selection import KFold, RandomizedSearchCV
+        from sklearn.pipeline import make_pipeline
+        from sklearn.preprocessing import StandardScaler
+        from sklearn.svm import NuSVR
+
+        x = self._features(np.asarray(archs), curves)
+        y = np.asarray(y, dtype=np.float64)
+        if y.shape != (x.shape[0],) or not np.all(np.isfinite(y)):
+            raise NasbenchLabError("lcsvr needs one finite target per training arch")
+        self.y_mean_, self.y_std_ = float(y.mean()), float(y.std()) or 1.0
+        z = (y - self.y_mean_) / self.y_std_
+        pipe = make_pipeline(StandardScaler(), NuSVR())
+        self.cv_used_ = x.shape[0] >= 2 * self.cv_folds and self.cv_iterations > 0
+        if self.cv_used_:
+            search = RandomizedSearchCV(
+                pipe,
+                {"nusvr__C": loguniform(1e-1, 1e3), "nusvr__nu": uniform(0.05, 0.9), "nusvr__gamma": loguniform(1e-4, 1.0)},
+                n_iter=self.cv_iterations,
+                cv=KFold(self.cv_folds, shuffle=True, random_state=self.seed),
+                random_state=self.seed,
+                scoring="neg_mean_squared_error",
+            )
+            self.model_ = search.fit(x, z).best_estimator_
+            self.best_params_ = {k.split("__")[1]: v for k, v in search.best_params_.items()}
+        else:
+            self.model_ = pipe.fit(x, z)
+            self.best_params_ = {"C": 1.0, "nu": 0.5, "gamma": "scale"}
+        return self
+
+    def predict(self, archs, *, curves=None, train_losses=None, proxies=None) -> np.ndarray:
+        """Predicted final metric, shape ``(n,)``."""
+        return self.model_.predict(self._features(np.asarray(archs), curves)) * self.y_std_ + self.y_mean_
