@@ -1,0 +1,391 @@
+"""Reading the tabular benchmark: :class:`Benchmark`.
+
+A benchmark file (layout in ``docs/format.md``) holds, per dataset and recipe, arrays over
+``(arch, seed, epoch)``. :class:`Benchmark` opens it lazily and answers queries from numpy arrays cached
+on first use, so that ``query_many`` over a million lookups is plain indexing.
+
+It never returns a wrong number: an entry that was never trained raises :class:`MissingEntryError`
+naming the command that trains it (or is trained on the spot by ``fill_missing``), and a value the run
+did not record raises the same error saying so. ``seed="mean"`` averages over the seeds that are
+filled and recorded the value.
+
+The file is opened read-only and never changes under a reader: writers replace it atomically, and an
+open :class:`Benchmark` keeps reading the version it opened until it reloads (it does after a fill).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import h5py
+import numpy as np
+
+from nasbench_lab.benchmark.errors import BenchmarkFormatError, BenchmarkNotFoundError, MissingEntryError
+from nasbench_lab.benchmark.query import QueryEngine, SeedSpec
+from nasbench_lab.benchmark.schema import FORMAT_NAME, FORMAT_VERSION, METRICS, Recipe
+from nasbench_lab.benchmark.table import RecipeTable
+from nasbench_lab.errors import ConfigError
+from nasbench_lab.space import N_ARCHS, Arch, check_indices
+
+logger = logging.getLogger(__name__)
+
+FillMissing = Callable[[int, str, str, int], None]
+DEFAULT_BENCHMARK_NAME = "nb201-digits.h5"
+
+
+def default_benchmark_path() -> Path:
+    """The embedded benchmark ``data/nb201-digits.h5`` at the root of the repository holding the package.
+
+    Raises:
+        BenchmarkNotFoundError: the file is absent (e.g. a wheel install or it was not generated yet).
+    """
+    path = Path(__file__).resolve().parents[2] / "data" / DEFAULT_BENCHMARK_NAME
+    if not path.is_file():
+        raise BenchmarkNotFoundError(
+            f"the embedded benchmark {path} is absent; pass a benchmark file explicitly, or generate "
+            "it with `nasbench-lab fill` (see README)"
+        )
+    return path
+
+
+def check_root(file: h5py.File, path: str | os.PathLike[str]) -> None:
+    """Check the root attributes of an open benchmark file.
+
+    Raises:
+        BenchmarkFormatError: not a nasbench-lab file, another format version, or another arch count.
+    """
+    attrs = file.attrs
+    if attrs.get("format") != FORMAT_NAME:
+        raise BenchmarkFormatError(
+            f"{path} is not a nasbench-lab benchmark (root attribute format={attrs.get('format')!r}); "
+            "import foreign data with `nasbench-lab import`"
+        )
+    version = attrs.get("format_version")
+    if version is None or int(version) != FORMAT_VERSION:
+        raise BenchmarkFormatError(
+            f"{path} has format version {version}, this nasbench-lab reads version {FORMAT_VERSION}: "
+            "use the nasbench-lab release that wrote it, or re-create the file"
+        )
+    if int(attrs.get("n_archs", -1)) != N_ARCHS:
+        raise BenchmarkFormatError(f"{path} holds {attrs.get('n_archs')} archs, expected {N_ARCHS}")
+
+
+def _coerce_indices(indices: Iterable[Any] | np.ndarray) -> np.ndarray:
+    """Indices as int64 ``(n,)``; elements may also be :class:`Arch` values or arch strings."""
+    arr = np.asarray(indices if not isinstance(indices, (str, Arch)) else [indices])
+    if arr.dtype == object or arr.dtype.kind in "US":
+        arr = np.array([Arch.coerce(a).index for a in arr.reshape(-1)], dtype=np.int64)
+    return check_indices(arr.reshape(-1))
+
+
+class Benchmark:
+    """A tabular NB201 benchmark file, opened read-only; see :meth:`open`.
+
+    Attributes:
+        path: the file.
+    """
+
+    def __init__(self, path: Path, fill_missing: FillMissing | None) -> None:
+        self.path = path
+        self._fill_missing = fill_missing
+        self._file: h5py.File | None = None
+        self._tables: dict[tuple[str, str], RecipeTable] = {}
+        self._load()
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str], *, fill_missing: FillMissing | None = None) -> Benchmark:
+        """Open a benchmark file.
+
+        Args:
+            path: the HDF5 file.
+            fill_missing: ``fill_missing(arch_index, dataset, recipe, seed)`` trains and stores a missing
+                run (the fill engine provides it); queries then answer instead of raising
+                :class:`MissingEntryError` for untrained entries.
+
+        Raises:
+            BenchmarkNotFoundError: no file at ``path``.
+            BenchmarkFormatError: truncated, corrupt, foreign or of an unknown format version.
+        """
+        path = Path(path)
+        if not path.is_file():
+            raise BenchmarkNotFoundError(f"no benchmark file at {path}; check the path")
+        return cls(path, fill_missing)
+
+    def _load(self) -> None:
+        try:
+            self._file = h5py.File(self.path, "r", locking=False)
+        except OSError as exc:
+            raise BenchmarkFormatError(
+                f"cannot read {self.path} as HDF5 ({exc}); it is truncated or corrupt: re-create or re-copy it"
+            ) from None
+        try:
+            check_root(self._file, self.path)
+        except BaseException:
+            self.close()
+            raise
+        self._tables = {}
+        self._engine = QueryEngine(self)
+
+    def reload(self) -> None:
+        """Re-open the file to see what writers stored since it was opened (drops the caches)."""
+        self.close()
+        self._load()
+
+    def close(self) -> None:
+        """Close the file; the object can no longer answer."""
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+        self._tables = {}
+
+    def __enter__(self) -> Benchmark:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Benchmark({str(self.path)!r})"
+
+    @property
+    def _h5(self) -> h5py.File:
+        if self._file is None:
+            raise ConfigError(f"benchmark {self.path} is closed; open it again with Benchmark.open")
+        return self._file
+
+    # ------------------------------------------------------------------ structure
+    @property
+    def datasets(self) -> list[str]:
+        """Dataset keys in the file, sorted."""
+        return sorted(k for k, v in self._h5.items() if isinstance(v, h5py.Group))
+
+    def _dataset_group(self, dataset: str) -> h5py.Group:
+        group = self._h5.get(dataset) if isinstance(dataset, str) and "/" not in dataset else None
+        if not isinstance(group, h5py.Group):
+            valid = ", ".join(self.datasets) or "(none)"
+            raise ConfigError(f"unknown dataset {dataset!r} in {self.path}; valid datasets: {valid}")
+        return group
+
+    def recipes(self, dataset: str) -> list[str]:
+        """Recipe names of ``dataset``, sorted.
+
+        Raises:
+            ConfigError: unknown dataset (the message lists the valid ones).
+        """
+        group = self._dataset_group(dataset)
+        return sorted(k for k, v in group.items() if isinstance(v, h5py.Group))
+
+    def default_recipe(self, dataset: str) -> str:
+        """The dataset's recipe when it has exactly one.
+
+        Raises:
+            ConfigError: unknown dataset, or several recipes (the message lists them).
+        """
+        names = self.recipes(dataset)
+        if len(names) != 1:
+            raise ConfigError(
+                f"dataset {dataset!r} has {len(names)} recipes ({', '.join(names) or 'none'}); name one with recipe="
+            )
+        return names[0]
+
+    def _table(self, dataset: str, recipe: str | None) -> RecipeTable:
+        name = self.default_recipe(dataset) if recipe is None else recipe
+        key = (dataset, name)
+        if key not in self._tables:
+            names = self.recipes(dataset)
+            if name not in names:
+                raise ConfigError(f"unknown recipe {name!r} for dataset {dataset!r}; valid recipes: {', '.join(names)}")
+            with self.reading():
+                self._tables[key] = RecipeTable(self._h5[dataset][name], dataset)
+        return self._tables[key]
+
+    def reading(self) -> Any:
+        """Context manager turning HDF5 read failures into :class:`BenchmarkFormatError`."""
+        return _Reading(self.path)
+
+    def recipe(self, dataset: str, recipe: str | None = None) -> Recipe:
+        """The :class:`Recipe` (training protocol) of a dataset's recipe (default: its only one)."""
+        return self._table(dataset, recipe).recipe
+
+    def seeds(self, dataset: str, recipe: str | None = None) -> list[int]:
+        """Seed values of the recipe's seed axis, in order."""
+        return [int(s) for s in self._table(dataset, recipe).seeds]
+
+    def eval_points(self, dataset: str, recipe: str | None = None) -> np.ndarray:
+        """Position in epochs of each curve column, shape ``(n_epochs,)``."""
+        return np.asarray(self._table(dataset, recipe).recipe.eval_points, dtype=np.float64)
+
+    def provenance(self, dataset: str, recipe: str | None = None) -> dict[str, str]:
+        """Where the recipe's results come from: ``source``, ``code_version``, ``date``, ``device``, ..."""
+        return self._table(dataset, recipe).provenance
+
+    def filled(self, dataset: str, recipe: str | None = None) -> np.ndarray:
+        """Which runs exist, shape ``(15625, n_seeds)`` bool (a copy)."""
+        with self.reading():
+            return self._table(dataset, recipe).filled.copy()
+
+    def mapped_from(self, dataset: str, recipe: str | None = None) -> np.ndarray:
+        """Per run, the arch whose results were copied to it (isomorphic), -1 if trained; ``(15625, n_seeds)``."""
+        with self.reading():
+            return self._table(dataset, recipe).mapped_from.copy()
+
+    def coverage(self, dataset: str, recipe: str | None = None) -> float:
+        """Fraction of the ``15625 * n_seeds`` runs that are filled."""
+        return float(self.filled(dataset, recipe).mean())
+
+    def proxy_names(self, dataset: str, recipe: str | None = None) -> list[str]:
+        """Names of the zero-cost proxies stored for the recipe, sorted."""
+        return self._table(dataset, recipe).proxy_names
+
+    # ------------------------------------------------------------------ queries (see query.py)
+    def query(
+        self, arch: Arch | int | str, dataset: str, metric: str, epoch: int = -1, seed: SeedSpec = "mean",
+        recipe: str | None = None, rng: np.random.Generator | None = None,
+    ) -> float:
+        """One metric of one arch.
+
+        Args:
+            arch: an :class:`Arch`, an NB201 index or an arch string.
+            dataset: dataset key.
+            metric: a name from ``schema.METRICS``; per-run and per-arch metrics ignore ``epoch``.
+            epoch: curve column (negative counts from the end; ``eval_points`` gives its epoch).
+            seed: ``"mean"`` (over filled seeds that recorded the value), a seed value, or ``None`` to
+                draw one filled seed with ``rng``, as NB201 does.
+            recipe: recipe name (default: the dataset's only recipe).
+            rng: numpy Generator, required when ``seed`` is ``None``.
+
+        Returns:
+            The value (accuracies in percent, losses in nats, times in seconds).
+
+        Raises:
+            MissingEntryError: not trained (and no ``fill_missing``), or not recorded.
+            ConfigError: unknown dataset, recipe, metric or seed; epoch out of range.
+            ArchError: a malformed arch.
+        """
+        index = Arch.coerce(arch).index
+        return float(self.query_many([index], dataset, metric, epoch, seed, recipe, rng)[0])
+
+    def query_many(
+        self, indices: Iterable[int] | np.ndarray, dataset: str, metric: str, epoch: int = -1,
+        seed: SeedSpec = "mean", recipe: str | None = None, rng: np.random.Generator | None = None,
+        missing: str = "raise",
+    ) -> np.ndarray:
+        """:meth:`query` for many archs at once, shape ``(n,)`` float64.
+
+        Args:
+            indices: NB201 indices (or Arch values / arch strings), shape ``(n,)``.
+            missing: ``"raise"`` (default; trains missing entries first when ``fill_missing`` is set) or
+                ``"nan"``: NaN for every entry that is untrained or not recorded, nothing is trained.
+
+        Raises:
+            MissingEntryError, ConfigError, ArchError: as :meth:`query`.
+        """
+        return self._engine.values(_coerce_indices(indices), dataset, metric, epoch, seed, recipe, rng, missing)
+
+    def curve(
+        self, arch: Arch | int | str, dataset: str, metric: str, seed: int | str = "mean", recipe: str | None = None
+    ) -> np.ndarray:
+        """A learning curve, shape ``(n_epochs,)`` float64; NaN at columns the run did not record.
+
+        Raises:
+            MissingEntryError: not trained, or the whole curve is unrecorded.
+            ConfigError: not a curve metric, unknown dataset/recipe/seed.
+        """
+        index = Arch.coerce(arch).index
+        return self.curves_many([index], dataset, metric, seed, recipe)[0]
+
+    def curves_many(
+        self, indices: Iterable[int] | np.ndarray, dataset: str, metric: str, seed: int | str = "mean",
+        recipe: str | None = None, epochs: int | None = None, missing: str = "raise",
+    ) -> np.ndarray:
+        """Learning curves of many archs, shape ``(n, epochs)`` (the first ``epochs`` columns; all if None).
+
+        Args:
+            missing: ``"raise"`` or ``"nan"`` (untrained archs give rows of NaN).
+        """
+        return self._engine.curves(_coerce_indices(indices), dataset, metric, seed, recipe, epochs, missing)
+
+    def cost(self, arch: Arch | int | str, dataset: str, epochs: int | None = None, recipe: str | None = None) -> float:
+        """Simulated seconds to train ``arch`` for the first ``epochs`` columns (all if None) and evaluate it.
+
+        Sum of ``train_time`` over those columns plus ``eval_time``, mean over filled seeds.
+        """
+        return float(self.cost_many([Arch.coerce(arch).index], dataset, epochs, recipe)[0])
+
+    def cost_many(
+        self, indices: Iterable[int] | np.ndarray, dataset: str, epochs: int | None = None,
+        recipe: str | None = None, missing: str = "raise",
+    ) -> np.ndarray:
+        """:meth:`cost` for many archs, shape ``(n,)`` float64."""
+        return self._engine.costs(_coerce_indices(indices), dataset, epochs, recipe, missing)
+
+    def best(
+        self, dataset: str, metric: str, recipe: str | None = None, epoch: int = -1, seed: int | str = "mean"
+    ) -> tuple[int, float]:
+        """The arch with the best value (max for ``schema.MAXIMISED`` metrics, else min) among archs with one.
+
+        Ties go to the smallest index.
+
+        Raises:
+            NoResultsError: no arch has a value.
+        """
+        return self._engine.best(dataset, metric, recipe, epoch, seed)
+
+    def proxy(
+        self, indices: Iterable[int] | np.ndarray, dataset: str, name: str, recipe: str | None = None,
+        seed: int | str = "mean", missing: str = "raise",
+    ) -> np.ndarray:
+        """Zero-cost proxy scores, shape ``(n,)`` float64; NaN where the proxy is undefined for the arch.
+
+        ``seed="mean"`` averages over the proxy seeds computed for the arch.
+
+        Raises:
+            MissingEntryError: the proxy was not computed for an arch (unless ``missing="nan"``).
+            ConfigError: unknown proxy name (the message lists the stored ones) or proxy seed.
+        """
+        return self._engine.proxy(_coerce_indices(indices), dataset, name, recipe, seed, missing, "score")
+
+    def proxy_time(
+        self, indices: Iterable[int] | np.ndarray, dataset: str, name: str, recipe: str | None = None,
+        missing: str = "raise",
+    ) -> np.ndarray:
+        """Seconds the proxy took per arch (mean over computed proxy seeds), shape ``(n,)``."""
+        return self._engine.proxy(_coerce_indices(indices), dataset, name, recipe, "mean", missing, "time")
+
+    @property
+    def metrics(self) -> tuple[str, ...]:
+        """Metric names every recipe holds (``schema.METRICS``)."""
+        return METRICS
+
+    def _fill(self, pairs: list[tuple[int, str, str, int]]) -> bool:
+        """Train missing runs with ``fill_missing`` and reload; False when there is no fill function."""
+        if self._fill_missing is None or not pairs:
+            return False
+        for arch_index, dataset, recipe, seed in pairs:
+            logger.info("training missing entry: arch %d, %s/%s, seed %d", arch_index, dataset, recipe, seed)
+            self._fill_missing(arch_index, dataset, recipe, seed)
+        self.reload()
+        return True
+
+
+class _Reading:
+    """Context manager: HDF5 read errors become :class:`BenchmarkFormatError`."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        if exc_type is not None and issubclass(exc_type, OSError):
+            raise BenchmarkFormatError(
+                f"cannot read {self.path} ({exc}); the file is truncated or corrupt: re-create or re-copy it"
+            ) from None
+
+
+__all__ = ["Benchmark", "MissingEntryError", "default_benchmark_path", "check_root"]

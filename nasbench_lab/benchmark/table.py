@@ -1,0 +1,184 @@
+"""In-memory views of one recipe group of a benchmark file, read lazily and cached.
+
+:class:`RecipeTable` is the read side's engine: it validates the group's layout once, reads arrays from
+HDF5 only when first asked, and keeps them as numpy arrays so that queries become indexing. Every array
+it hands out has the unfilled entries masked to NaN, so a value is never read from a run that the
+``filled`` mask says does not exist.
+
+Shapes: ``N = 15625`` archs, ``S`` seeds, ``E`` curve columns, ``P`` proxy seeds.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Any
+
+import h5py
+import numpy as np
+
+from nasbench_lab.benchmark.errors import BenchmarkFormatError
+from nasbench_lab.benchmark.schema import ARCH_METRICS, CURVE_METRICS, RUN_METRICS, Recipe
+from nasbench_lab.space import N_ARCHS
+
+_RECIPE_ATTR_NAMES = frozenset({"name", "eval_points", "config", "description", "seeds"})
+
+
+def masked_mean(values: np.ndarray, axis: int) -> np.ndarray:
+    """Mean over ``axis`` of the non-NaN values; NaN where there are none (no warning)."""
+    present = ~np.isnan(values)
+    counts = present.sum(axis=axis)
+    sums = np.where(present, values, 0.0).sum(axis=axis, dtype=np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
+
+
+class RecipeTable:
+    """Cached arrays of the group ``/<dataset>/<recipe>/``.
+
+    Args:
+        group: the open HDF5 group.
+        dataset: dataset key.
+
+    Raises:
+        BenchmarkFormatError: the group lacks an array or attribute, or an array has the wrong shape.
+    """
+
+    def __init__(self, group: h5py.Group, dataset: str) -> None:
+        self.group = group
+        self.dataset = dataset
+        where = f"group {group.name} of {group.file.filename}"
+        try:
+            self.recipe = Recipe.from_attrs(group.attrs)
+            self.seeds = np.asarray(group.attrs["seeds"], dtype=np.int64).reshape(-1)
+        except (KeyError, ValueError, TypeError) as exc:
+            raise BenchmarkFormatError(f"{where} has no valid recipe attributes ({exc}); re-create the file") from None
+        self.n_seeds = int(self.seeds.size)
+        self.n_epochs = self.recipe.n_epochs
+        self._check_layout(where)
+        self._columns: dict[tuple[str, int | None], np.ndarray] = {}
+        self._means: dict[tuple[str, int | None], np.ndarray] = {}
+        self._arrays: dict[str, np.ndarray] = {}
+        self._mean_arrays: dict[str, np.ndarray] = {}
+        self._proxies: dict[str, dict[str, Any]] = {}
+
+    def _check_layout(self, where: str) -> None:
+        expected = {name: (N_ARCHS, self.n_seeds, self.n_epochs) for name in CURVE_METRICS}
+        expected.update({name: (N_ARCHS, self.n_seeds) for name in (*RUN_METRICS, "filled", "mapped_from")})
+        expected.update({name: (N_ARCHS,) for name in ARCH_METRICS})
+        for name, shape in expected.items():
+            dset = self.group.get(name)
+            if not isinstance(dset, h5py.Dataset):
+                raise BenchmarkFormatError(f"{where} has no array {name!r}; the file is incomplete or corrupt")
+            if dset.shape != shape:
+                raise BenchmarkFormatError(
+                    f"{where}: array {name!r} has shape {dset.shape}, expected {shape}; the file is corrupt"
+                )
+
+    @property
+    def provenance(self) -> dict[str, str]:
+        """Provenance attributes (source, code_version, date, device, and any extra ones)."""
+        return {k: str(v) for k, v in self.group.attrs.items() if k not in _RECIPE_ATTR_NAMES}
+
+    # ------------------------------------------------------------------ masks
+    @cached_property
+    def filled(self) -> np.ndarray:
+        """Which (arch, seed) runs exist, shape ``(N, S)`` bool (read-only)."""
+        out = np.asarray(self.group["filled"][...], dtype=bool)
+        out.setflags(write=False)
+        return out
+
+    @cached_property
+    def mapped_from(self) -> np.ndarray:
+        """Source arch of mapped copies (-1 = trained), shape ``(N, S)`` int (read-only)."""
+        out = np.asarray(self.group["mapped_from"][...], dtype=np.int64)
+        out.setflags(write=False)
+        return out
+
+    # ------------------------------------------------------------------ columns
+    def column(self, metric: str, epoch: int | None) -> np.ndarray:
+        """One metric at one curve column (``epoch`` >= 0; None for run/arch metrics).
+
+        Returns:
+            ``(N, S)`` float32 for curve and run metrics, ``(N, 1)`` for arch metrics; NaN where the
+            run is unfilled or the value was not recorded.
+        """
+        key = (metric, epoch)
+        if key not in self._columns:
+            if metric in self._arrays:
+                col = self._arrays[metric][:, :, epoch]
+            elif metric in ARCH_METRICS:
+                col = np.asarray(self.group[metric][...], dtype=np.float32)[:, None]
+            else:
+                raw = self.group[metric][:, :, epoch] if epoch is not None else self.group[metric][...]
+                col = np.where(self.filled, raw, np.float32(np.nan)).astype(np.float32, copy=False)
+            col.setflags(write=False)
+            self._columns[key] = col
+        return self._columns[key]
+
+    def mean_column(self, metric: str, epoch: int | None) -> np.ndarray:
+        """Mean of :meth:`column` over the seeds that have a value, shape ``(N,)`` float64."""
+        key = (metric, epoch)
+        if key not in self._means:
+            mean = masked_mean(self.column(metric, epoch), axis=1)
+            mean.setflags(write=False)
+            self._means[key] = mean
+        return self._means[key]
+
+    # ------------------------------------------------------------------ whole curves
+    def array(self, metric: str) -> np.ndarray:
+        """A whole curve metric, shape ``(N, S, E)`` float32, unfilled runs NaN."""
+        if metric not in self._arrays:
+            raw = self.group[metric][...]
+            arr = np.where(self.filled[:, :, None], raw, np.float32(np.nan)).astype(np.float32, copy=False)
+            arr.setflags(write=False)
+            self._arrays[metric] = arr
+        return self._arrays[metric]
+
+    def mean_array(self, metric: str) -> np.ndarray:
+        """Mean of :meth:`array` over seeds with a value, shape ``(N, E)`` float64."""
+        if metric not in self._mean_arrays:
+            mean = masked_mean(self.array(metric), axis=1)
+            mean.setflags(write=False)
+            self._mean_arrays[metric] = mean
+        return self._mean_arrays[metric]
+
+    @cached_property
+    def cost_mean(self) -> np.ndarray:
+        """Simulated seconds to train to each column and evaluate, mean over seeds, ``(N, E)`` float64.
+
+        Per run: cumulative ``train_time`` up to the column plus ``eval_time``; NaN as soon as one of
+        them is NaN (an unrecorded time is never taken as zero).
+        """
+        train = self.array("train_time").astype(np.float64)
+        per_run = np.cumsum(train, axis=2) + self.column("eval_time", None)[:, :, None]
+        mean = masked_mean(per_run, axis=1)
+        mean.setflags(write=False)
+        return mean
+
+    # ------------------------------------------------------------------ proxies
+    @property
+    def proxy_names(self) -> list[str]:
+        """Names of the stored proxies, sorted."""
+        group = self.group.get("proxies")
+        return sorted(group.keys()) if isinstance(group, h5py.Group) else []
+
+    def proxy(self, name: str) -> dict[str, Any]:
+        """A proxy's ``score`` and ``time`` ``(N, P)`` float64, ``proxy_seeds`` and ``settings``.
+
+        Raises:
+            BenchmarkFormatError: the proxy group is malformed.
+        """
+        cache = self._proxies
+        if name not in cache:
+            sub = self.group["proxies"][name]
+            try:
+                seeds = np.asarray(sub.attrs["proxy_seeds"], dtype=np.int64).reshape(-1)
+                score = np.asarray(sub["score"][...], dtype=np.float64)
+                time = np.asarray(sub["time"][...], dtype=np.float64)
+                settings = str(sub.attrs.get("settings", "{}"))
+            except KeyError as exc:
+                raise BenchmarkFormatError(f"proxy group {sub.name} is incomplete ({exc})") from None
+            if score.shape != (N_ARCHS, seeds.size) or time.shape != score.shape:
+                raise BenchmarkFormatError(f"proxy group {sub.name} has arrays of the wrong shape")
+            cache[name] = {"score": score, "time": time, "proxy_seeds": seeds, "settings": settings}
+        return cache[name]

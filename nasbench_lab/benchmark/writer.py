@@ -1,0 +1,503 @@
+"""Writing benchmark files, atomically.
+
+:class:`BenchmarkWriter` never modifies a benchmark file in place. It works on a temporary copy beside
+the target (``<name>.<pid>-<token>.tmp.h5``) and, on a clean exit from its ``with`` block, flushes,
+fsyncs and renames the copy over the target with :func:`os.replace`. On an exception the copy is
+deleted and the target is untouched, so a reader never sees a half-written file. Keeping to one writer
+per path at a time is the caller's job (the fill engine takes a lock); two concurrent writers cannot
+corrupt the target, but the last one to finish wins.
+
+The layout written here is documented in ``docs/format.md``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import secrets
+import shutil
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import h5py
+import numpy as np
+
+from nasbench_lab import __version__
+from nasbench_lab.benchmark.errors import BenchmarkFormatError
+from nasbench_lab.benchmark.schema import ARCH_METRICS, CURVE_METRICS, FORMAT_NAME, FORMAT_VERSION, Recipe, RunRecord
+from nasbench_lab.errors import ConfigError
+from nasbench_lab.space import N_ARCHS, check_indices
+
+logger = logging.getLogger(__name__)
+
+# LZF decompresses several times faster than gzip (and needs no tuning); read speed matters more
+# than file size for a table that is queried far more often than written. See docs/format.md.
+COMPRESSION = "lzf"
+ARCH_BLOCK = 512  # archs per chunk along the arch axis
+EPOCH_BLOCK = 25  # curve columns per chunk
+PROVENANCE_KEYS: tuple[str, ...] = ("source", "code_version", "date", "device")
+_RECIPE_ATTRS = frozenset({"name", "eval_points", "config", "description", "seeds"})
+_WRITER_CACHE_BYTES = 64 * 2**20
+
+
+def _utc_now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _check_name(kind: str, name: str) -> str:
+    if not isinstance(name, str) or not name or "/" in name or name.startswith("."):
+        raise ConfigError(f"{kind} name {name!r} must be a non-empty string without '/' or a leading '.'")
+    return name
+
+
+def _check_seeds(seeds: Sequence[int]) -> list[int]:
+    if any(isinstance(s, bool) or not isinstance(s, (int, np.integer)) for s in seeds):
+        raise ConfigError(f"seeds must be integers, got {list(seeds)!r}")
+    values = [int(s) for s in seeds]
+    if not values:
+        raise ConfigError("a recipe needs at least one seed")
+    if len(set(values)) != len(values):
+        raise ConfigError(f"seeds must be distinct, got {values}")
+    return values
+
+
+class BenchmarkWriter:
+    """Adds recipes, runs, per-arch figures and proxy scores to a benchmark file, atomically.
+
+    Use as a context manager::
+
+        with BenchmarkWriter("bench.h5") as writer:
+            writer.add_recipe("digits", recipe, seeds=[0, 1], provenance={"source": "our trainer"})
+            writer.write_runs("digits", recipe.name, records)
+
+    Args:
+        path: the benchmark file; created when absent.
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        self._tmp: Path | None = None
+        self._file: h5py.File | None = None
+
+    # ------------------------------------------------------------------ lifecycle
+    def __enter__(self) -> BenchmarkWriter:
+        self.open()
+        return self
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        if exc_type is None:
+            self.commit()
+        else:
+            self.abort()
+
+    def open(self) -> None:
+        """Start working on a temporary copy of the target (a new file if the target is absent).
+
+        Raises:
+            BenchmarkFormatError: the existing target is not a readable benchmark file.
+        """
+        from nasbench_lab.benchmark.store import check_root  # store imports nothing from here
+
+        if self._file is not None:
+            raise ConfigError(f"writer for {self.path} is already open")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp.h5")
+        exists = self.path.exists()
+        try:
+            if exists:
+                shutil.copyfile(self.path, tmp)
+                self._file = h5py.File(tmp, "a", rdcc_nbytes=_WRITER_CACHE_BYTES)
+                check_root(self._file, self.path)
+            else:
+                self._file = h5py.File(
+                    tmp, "w", libver=("v110", "latest"), fs_strategy="fsm", fs_persist=True,
+                    rdcc_nbytes=_WRITER_CACHE_BYTES,
+                )
+                self._init_root()
+        except BaseException as exc:
+            self._tmp = tmp
+            self.abort()
+            if isinstance(exc, OSError):
+                raise BenchmarkFormatError(
+                    f"cannot open {self.path} for writing ({exc}); it may be truncated or not a "
+                    "benchmark file: restore it or write to a new path"
+                ) from None
+            raise
+        self._tmp = tmp
+
+    def commit(self) -> None:
+        """Flush, fsync and atomically move the temporary copy over the target."""
+        if self._file is None or self._tmp is None:
+            return
+        self._file.flush()
+        self._file.close()
+        self._file = None
+        with open(self._tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(self._tmp, self.path)
+        self._tmp = None
+        dir_fd = os.open(self.path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+    def abort(self) -> None:
+        """Drop the temporary copy; the target stays as it was."""
+        if self._file is not None:
+            try:
+                self._file.close()
+            finally:
+                self._file = None
+        if self._tmp is not None:
+            self._tmp.unlink(missing_ok=True)
+            self._tmp = None
+
+    def _init_root(self) -> None:
+        attrs = self._h5.attrs
+        attrs["format"] = FORMAT_NAME
+        attrs["format_version"] = FORMAT_VERSION
+        attrs["n_archs"] = N_ARCHS
+        attrs["created"] = _utc_now()
+        attrs["code_version"] = __version__
+
+    @property
+    def _h5(self) -> h5py.File:
+        if self._file is None:
+            raise ConfigError("the writer is not open: use it as `with BenchmarkWriter(path) as writer:`")
+        return self._file
+
+    # ------------------------------------------------------------------ recipes and seeds
+    def add_recipe(
+        self, dataset: str, recipe: Recipe, seeds: Sequence[int], provenance: Mapping[str, str]
+    ) -> None:
+        """Create the group ``/<dataset>/<recipe.name>/`` with all its arrays (NaN / unfilled).
+
+        Idempotent when the recipe already exists with the same eval points, config and seeds (the
+        stored provenance is kept).
+
+        Args:
+            dataset: dataset key (``cifar10-valid``, ``digits``, ...).
+            recipe: the training protocol.
+            seeds: seed values of the seed axis, in order.
+            provenance: ``source`` (required), ``code_version``, ``date``, ``device`` (defaults: this
+                package's version, now in UTC, ``"unknown"``); further string keys are stored too.
+
+        Raises:
+            ConfigError: bad names or seeds, no ``source``, or a recipe of that name already exists
+                with different eval points, config or seeds (use :meth:`add_seeds` to grow seeds).
+        """
+        _check_name("dataset", dataset)
+        seeds = _check_seeds(seeds)
+        path = f"{dataset}/{recipe.name}"
+        if path in self._h5:
+            self._check_same_recipe(path, recipe, seeds)
+            return
+        attrs = self._provenance_attrs(provenance)
+        group = self._h5.create_group(path)
+        for key, value in {**recipe.to_attrs(), **attrs}.items():
+            group.attrs[key] = value
+        group.attrs["seeds"] = np.asarray(seeds, dtype=np.int64)
+        self._create_arrays(group, len(seeds), recipe.n_epochs)
+        group.create_group("proxies")
+        logger.info("added recipe %s with %d seeds to %s", path, len(seeds), self.path)
+
+    def _provenance_attrs(self, provenance: Mapping[str, str]) -> dict[str, str]:
+        if not provenance.get("source"):
+            raise ConfigError("provenance needs a 'source' (where these results come from)")
+        attrs = {"code_version": __version__, "date": _utc_now(), "device": "unknown"}
+        for key, value in provenance.items():
+            if key in _RECIPE_ATTRS or not isinstance(key, str) or "/" in key:
+                raise ConfigError(f"provenance key {key!r} is reserved or invalid")
+            attrs[key] = str(value)
+        return attrs
+
+    def _check_same_recipe(self, path: str, recipe: Recipe, seeds: list[int]) -> None:
+        group = self._h5[path]
+        stored = Recipe.from_attrs(group.attrs)
+        stored_seeds = [int(s) for s in group.attrs["seeds"]]
+        diffs = []
+        if stored.eval_points != recipe.eval_points:
+            diffs.append("eval_points")
+        if stored.config != json.loads(json.dumps(recipe.config, sort_keys=True)):
+            diffs.append("config")
+        if stored_seeds != seeds:
+            diffs.append(f"seeds (stored {stored_seeds}, given {seeds}; use add_seeds to grow them)")
+        if diffs:
+            raise ConfigError(
+                f"recipe {path} already exists in {self.path} with different {', '.join(diffs)}; "
+                "give the new protocol another recipe name"
+            )
+
+    @staticmethod
+    def _create_arrays(group: h5py.Group, n_seeds: int, n_epochs: int) -> None:
+        curve_chunks = (ARCH_BLOCK, n_seeds, min(n_epochs, EPOCH_BLOCK))
+        for name in CURVE_METRICS:
+            group.create_dataset(
+                name, shape=(N_ARCHS, n_seeds, n_epochs), maxshape=(N_ARCHS, None, n_epochs),
+                dtype=np.float32, chunks=curve_chunks, compression=COMPRESSION, fillvalue=np.nan,
+            )
+        run_kw = dict(shape=(N_ARCHS, n_seeds), maxshape=(N_ARCHS, None), chunks=(4 * ARCH_BLOCK, n_seeds),
+                      compression=COMPRESSION)
+        group.create_dataset("eval_time", dtype=np.float32, fillvalue=np.nan, **run_kw)
+        group.create_dataset("filled", dtype=bool, fillvalue=False, **run_kw)
+        group.create_dataset("mapped_from", dtype=np.int32, fillvalue=-1, **run_kw)
+        for name in ARCH_METRICS:
+            group.create_dataset(name, shape=(N_ARCHS,), dtype=np.float32, chunks=(N_ARCHS,),
+                                 compression=COMPRESSION, fillvalue=np.nan)
+
+    def _group(self, dataset: str, recipe_name: str) -> h5py.Group:
+        path = f"{dataset}/{recipe_name}"
+        if path not in self._h5:
+            raise ConfigError(f"no recipe {path} in {self.path}: call add_recipe first")
+        return self._h5[path]
+
+    def add_seeds(self, dataset: str, recipe_name: str, seeds: Sequence[int]) -> None:
+        """Append seeds to a recipe's seed axis (seeds already present are skipped).
+
+        Raises:
+            ConfigError: the recipe does not exist or the seeds are not integers.
+        """
+        group = self._group(dataset, recipe_name)
+        stored = [int(s) for s in group.attrs["seeds"]]
+        new = [s for s in _check_seeds(seeds) if s not in stored]
+        if not new:
+            return
+        total = len(stored) + len(new)
+        for name in (*CURVE_METRICS, "eval_time", "filled", "mapped_from"):
+            group[name].resize(total, axis=1)
+        group.attrs["seeds"] = np.asarray(stored + new, dtype=np.int64)
+
+    # ------------------------------------------------------------------ runs
+    def write_runs(self, dataset: str, recipe_name: str, records: Iterable[RunRecord]) -> int:
+        """Store training runs: curves, eval time, filled mask and ``mapped_from``.
+
+        Curves a record lacks are stored as NaN (overwriting earlier values of that run); params,
+        FLOPs and latency are written when the record's are not NaN. A later record for the same
+        (arch, seed) wins.
+
+        Returns:
+            The number of records written.
+
+        Raises:
+            ConfigError: unknown recipe or seed, or a record that does not fit the recipe.
+        """
+        group = self._group(dataset, recipe_name)
+        recipe = Recipe.from_attrs(group.attrs)
+        by_seed: dict[int, list[RunRecord]] = {}
+        count = 0
+        for record in records:
+            try:
+                record.check(recipe)
+            except ValueError as exc:
+                raise ConfigError(f"{dataset}/{recipe_name}: {exc}") from None
+            by_seed.setdefault(int(record.seed), []).append(record)
+            count += 1
+        for seed, group_records in by_seed.items():
+            self._write_seed_records(dataset, recipe_name, recipe.n_epochs, seed, group_records)
+        return count
+
+    def _write_seed_records(
+        self, dataset: str, recipe_name: str, n_epochs: int, seed: int, records: list[RunRecord]
+    ) -> None:
+        indices = np.array([r.arch_index for r in records], dtype=np.int64)
+        curves = {}
+        for name in CURVE_METRICS:
+            rows = [np.asarray(r.curves.get(name, np.full(n_epochs, np.nan)), dtype=np.float32) for r in records]
+            curves[name] = np.stack(rows)
+        eval_time = np.array([r.eval_time for r in records], dtype=np.float32)
+        mapped_from = np.array([r.mapped_from for r in records], dtype=np.int32)
+        self.write_curves(dataset, recipe_name, indices, seed, curves, eval_time=eval_time, mapped_from=mapped_from)
+        arch = {m: np.array([getattr(r, m) for r in records], dtype=np.float64) for m in ARCH_METRICS}
+        for name, values in arch.items():
+            known = ~np.isnan(values)
+            if known.any():
+                self.write_arch_metrics(dataset, recipe_name, indices[known], **{name: values[known]})
+
+    def write_curves(
+        self,
+        dataset: str,
+        recipe_name: str,
+        indices: Sequence[int] | np.ndarray,
+        seed: int,
+        curves: Mapping[str, np.ndarray],
+        *,
+        eval_time: np.ndarray | None = None,
+        mapped_from: np.ndarray | None = None,
+    ) -> int:
+        """Vectorised form of :meth:`write_runs`: many archs' runs with one seed.
+
+        Args:
+            indices: NB201 indices, shape ``(n,)``; a repeated index keeps its last row.
+            seed: the seed value (one of the recipe's seeds).
+            curves: curve metric -> array ``(n, n_epochs)``; missing metrics are stored as NaN.
+            eval_time: shape ``(n,)`` (NaN if absent).
+            mapped_from: shape ``(n,)``, -1 for trained archs (default all -1).
+
+        Returns:
+            The number of distinct archs written.
+
+        Raises:
+            ConfigError: unknown recipe, seed or metric, or arrays of the wrong shape.
+        """
+        group = self._group(dataset, recipe_name)
+        seed_pos = self._seed_position(group, seed)
+        idx = check_indices(indices).reshape(-1)
+        n_epochs = group["train_acc"].shape[2]
+        unknown = set(curves) - set(CURVE_METRICS)
+        if unknown:
+            raise ConfigError(f"unknown curve metrics {sorted(unknown)}; valid: {', '.join(CURVE_METRICS)}")
+        last = self._last_occurrence(idx)
+        n_given = idx.size
+        idx = idx[last]
+        for name in CURVE_METRICS:
+            values = curves.get(name)
+            if values is None:
+                arr = np.full((idx.size, n_epochs), np.nan, np.float32)
+            else:
+                arr = self._shaped(name, values, (n_given, n_epochs), last).astype(np.float32)
+            self._scatter(group[name], idx, seed_pos, arr)
+        extras = {
+            "eval_time": (eval_time, np.nan, np.float32),
+            "mapped_from": (mapped_from, -1, np.int32),
+            "filled": (None, True, bool),
+        }
+        for name, (values, default, dtype) in extras.items():
+            if values is None:
+                arr = np.full(idx.size, default, dtype)
+            else:
+                arr = self._shaped(name, values, (n_given,), last).astype(dtype)
+            self._scatter(group[name], idx, seed_pos, arr)
+        return int(idx.size)
+
+    @staticmethod
+    def _last_occurrence(idx: np.ndarray) -> np.ndarray:
+        """Positions of the last occurrence of each distinct index, sorted by index."""
+        reversed_first = np.unique(idx[::-1], return_index=True)[1]
+        return idx.size - 1 - reversed_first
+
+    @staticmethod
+    def _shaped(name: str, values: Any, shape: tuple[int, ...], keep: np.ndarray) -> np.ndarray:
+        """``values`` checked against ``shape`` (``shape[0]`` = number of indices given), rows ``keep``."""
+        arr = np.asarray(values)
+        if arr.shape != shape:
+            raise ConfigError(f"{name} has shape {arr.shape}, expected {shape} (one row per index)")
+        return arr[keep]
+
+    @staticmethod
+    def _seed_position(group: h5py.Group, seed: int) -> int:
+        seeds = [int(s) for s in group.attrs["seeds"]]
+        if isinstance(seed, bool) or int(seed) not in seeds:
+            raise ConfigError(
+                f"seed {seed!r} is not a seed of recipe {group.name} (seeds: {seeds}); add it with add_seeds"
+            )
+        return seeds.index(int(seed))
+
+    @staticmethod
+    def _scatter(dset: h5py.Dataset, idx: np.ndarray, seed_pos: int | None, values: np.ndarray) -> None:
+        """Write ``values[k]`` at row ``idx[k]`` (and ``seed_pos``), block by block of the arch axis.
+
+        ``idx`` is sorted and distinct. Whole blocks are written without reading them first.
+        """
+        blocks = idx // ARCH_BLOCK
+        starts = np.flatnonzero(np.r_[True, blocks[1:] != blocks[:-1]])
+        ends = np.r_[starts[1:], idx.size]
+        for s, e in zip(starts, ends):
+            a0 = int(blocks[s]) * ARCH_BLOCK
+            a1 = min(a0 + ARCH_BLOCK, N_ARCHS)
+            where = (slice(a0, a1),) if seed_pos is None else (slice(a0, a1), seed_pos)
+            if e - s == a1 - a0:
+                block = values[s:e]
+            else:
+                block = dset[where]
+                block[idx[s:e] - a0] = values[s:e]
+            dset[where] = block
+
+    # ------------------------------------------------------------------ per-arch figures and proxies
+    def write_arch_metrics(
+        self,
+        dataset: str,
+        recipe_name: str,
+        indices: Sequence[int] | np.ndarray,
+        *,
+        params: np.ndarray | None = None,
+        flops: np.ndarray | None = None,
+        latency: np.ndarray | None = None,
+    ) -> None:
+        """Store per-arch params (millions), FLOPs (millions) and latency (seconds), each ``(n,)``.
+
+        Raises:
+            ConfigError: unknown recipe, bad indices or arrays of the wrong shape.
+        """
+        group = self._group(dataset, recipe_name)
+        idx = check_indices(indices).reshape(-1)
+        last = self._last_occurrence(idx)
+        for name, values in (("params", params), ("flops", flops), ("latency", latency)):
+            if values is not None:
+                arr = self._shaped(name, values, (idx.size,), last).astype(np.float32)
+                self._scatter(group[name], idx[last], None, arr)
+
+    def write_proxy(
+        self,
+        dataset: str,
+        recipe_name: str,
+        proxy: str,
+        indices: Sequence[int] | np.ndarray,
+        seed: int,
+        scores: np.ndarray,
+        times: np.ndarray,
+        settings: Mapping[str, Any],
+    ) -> None:
+        """Store zero-cost proxy scores (NaN = undefined) and their compute times for one proxy seed.
+
+        Args:
+            proxy: proxy name (as registered).
+            indices: NB201 indices, shape ``(n,)``.
+            seed: the proxy seed (a new seed grows the proxy's seed axis).
+            scores: shape ``(n,)``; NaN where the proxy is undefined for the arch.
+            times: shape ``(n,)``, seconds; must be finite (it marks the score as computed).
+            settings: JSON-serialisable proxy settings (batch size, ...); must match earlier writes.
+
+        Raises:
+            ConfigError: unknown recipe, settings that differ from the stored ones, bad shapes, or
+                non-finite times.
+        """
+        _check_name("proxy", proxy)
+        group = self._group(dataset, recipe_name)["proxies"]
+        text = json.dumps(dict(settings), sort_keys=True)
+        sub = group.require_group(proxy)
+        if "settings" in sub.attrs and str(sub.attrs["settings"]) != text:
+            raise ConfigError(
+                f"proxy {proxy!r} of {dataset}/{recipe_name} was computed with settings "
+                f"{sub.attrs['settings']}, not {text}: store it under another proxy name"
+            )
+        seed_pos = self._proxy_seed_position(sub, int(seed), text)
+        idx = check_indices(indices).reshape(-1)
+        last = self._last_occurrence(idx)
+        score_arr = self._shaped("scores", scores, (idx.size,), last).astype(np.float64)
+        time_arr = self._shaped("times", times, (idx.size,), last).astype(np.float64)
+        if not np.isfinite(time_arr).all():
+            raise ConfigError(f"proxy {proxy!r}: times must be finite seconds (they mark computed scores)")
+        self._scatter(sub["score"], idx[last], seed_pos, score_arr)
+        self._scatter(sub["time"], idx[last], seed_pos, time_arr)
+
+    @staticmethod
+    def _proxy_seed_position(sub: h5py.Group, seed: int, settings: str) -> int:
+        if "score" not in sub:
+            for name in ("score", "time"):
+                sub.create_dataset(name, shape=(N_ARCHS, 1), maxshape=(N_ARCHS, None), dtype=np.float64,
+                                   chunks=(4 * ARCH_BLOCK, 1), compression=COMPRESSION, fillvalue=np.nan)
+            sub.attrs["settings"] = settings
+            sub.attrs["proxy_seeds"] = np.asarray([seed], dtype=np.int64)
+            return 0
+        seeds = [int(s) for s in sub.attrs["proxy_seeds"]]
+        if seed in seeds:
+            return seeds.index(seed)
+        for name in ("score", "time"):
+            sub[name].resize(len(seeds) + 1, axis=1)
+        sub.attrs["proxy_seeds"] = np.asarray(seeds + [seed], dtype=np.int64)
+        return len(seeds)
+
