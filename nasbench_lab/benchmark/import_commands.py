@@ -1,0 +1,136 @@
+"""``nasbench-lab import {nats,nb201,csv}``: bring real NB201 / NATS-Bench results and tables into a benchmark.
+
+Thin on purpose: parses arguments and calls :mod:`nasbench_lab.benchmark.importers`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from nasbench_lab.errors import ConfigError
+
+_EPILOG_CSV = """example (the NWOT table of NB201 results, seed means at epoch 200):
+  nasbench-lab import csv ../shared/nb201/nwot_arch_score_acc.csv --out nb.h5 \\
+      --recipe nb201-200 --epoch 200 --seed 0 --dataset cifar10-valid \\
+      --map valid_top1=valid_acc --map valid_test_top1=test_acc --map params=params \\
+      --map cifar10:test_top1=test_acc --map cifar10:params=params
+"""
+
+
+def parse_archs(text: str) -> list[int]:
+    """Read ``"0,11,284"`` or ranges ``"0-99,200"`` into NB201 indices.
+
+    Raises:
+        ConfigError: anything that is not a comma-separated list of integers and ranges.
+    """
+    out: list[int] = []
+    for part in (p.strip() for p in text.split(",") if p.strip()):
+        first, sep, last = part.partition("-")
+        if not first.isdigit() or (sep and not last.isdigit()):
+            raise ConfigError(f"cannot read --archs {text!r}: write indices and ranges like 0,11,100-199")
+        out.extend(range(int(first), int(last) + 1) if sep else [int(first)])
+    if not out:
+        raise ConfigError("--archs is empty: give indices like 0,11,100-199")
+    return out
+
+
+def _add_common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--out", required=True, metavar="BENCH",
+                        help="benchmark file to create, or to merge into when it exists")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def _add_results_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--archs", type=str, default=None, metavar="LIST",
+                        help="only these NB201 indices, e.g. 0,11,100-199 (default: every arch in the source)")
+    parser.add_argument("--hp", action="append", choices=("12", "200"), default=None,
+                        help="protocol to import (repeatable): 12 -> recipe nb201-12, 200 -> nb201-200 (default both)")
+    parser.add_argument("--dataset", action="append", default=None, metavar="DATASET",
+                        help="only this dataset (repeatable): cifar10-valid, cifar10, cifar100, ImageNet16-120")
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``import`` command and its ``nats``, ``nb201`` and ``csv`` sub-commands."""
+    parser = subparsers.add_parser(
+        "import", help="import real NB201/NATS-Bench results or a CSV/TSV table into a benchmark file",
+        description="Import results into a benchmark file (created, or merged into when it exists). "
+        "Pickled NB201/NATS-Bench files are read with a restricted unpickler.",
+    )
+    kinds = parser.add_subparsers(dest="kind", metavar="KIND", required=True)
+
+    nats = kinds.add_parser("nats", help="NATS-Bench topology: a 'simple' directory or a single .pickle.pbz2",
+                            description="Import NATS-Bench topology results (hp 12 and 200) as recipes "
+                            "nb201-12 and nb201-200.")
+    nats.add_argument("source", help="the 'simple' directory (meta.pickle.pbz2 + NNNNNN.pickle.pbz2) or the single file")
+    _add_common(nats)
+    _add_results_options(nats)
+    nats.set_defaults(func=_run_nats)
+
+    nb201 = kinds.add_parser("nb201", help="NAS-Bench-201 .pth (v1_0, v1_1)",
+                             description="Import a NAS-Bench-201 .pth file ('less' -> nb201-12, 'full' -> "
+                             "nb201-200), read with torch's weights-only unpickler.")
+    nb201.add_argument("source", help="NAS-Bench-201-v1_*.pth")
+    _add_common(nb201)
+    _add_results_options(nb201)
+    nb201.set_defaults(func=_run_nb201)
+
+    table = kinds.add_parser("csv", help="a CSV/TSV table with one row per arch",
+                             description="Import columns of a CSV/TSV table (one row per arch) as metrics.",
+                             epilog=_EPILOG_CSV, formatter_class=argparse.RawDescriptionHelpFormatter)
+    table.add_argument("source", help="the table (.csv, .tsv, optionally .gz); delimiter from the extension")
+    _add_common(table)
+    table.add_argument("--map", action="append", required=True, metavar="[DATASET:]COLUMN=METRIC",
+                       help="import COLUMN as METRIC (repeatable); DATASET defaults to --dataset")
+    table.add_argument("--dataset", default=None, help="dataset of maps that name none")
+    table.add_argument("--recipe", required=True,
+                       help="recipe name (nb201-12 / nb201-200 get NB201's protocol; a new name gets eval points 1..EPOCH)")
+    table.add_argument("--epoch", type=float, required=True, help="eval point of the values, in epochs (e.g. 200)")
+    table.add_argument("--seed", type=int, default=0, help="seed value to store the values under (default 0)")
+    table.add_argument("--units", choices=("percent", "fraction"), default="percent", help="units of accuracy columns")
+    table.add_argument("--arch-column", default="arch", help="column holding the NB201 index or arch string (default arch)")
+    table.add_argument("--delimiter", default=None, help="field separator (default: tab for .tsv, comma otherwise)")
+    table.set_defaults(func=_run_csv)
+
+
+def _results_options(args: argparse.Namespace) -> dict[str, Any]:
+    return {
+        "archs": parse_archs(args.archs) if args.archs else None,
+        "hps": tuple(dict.fromkeys(args.hp or ("12", "200"))),
+        "datasets": args.dataset,
+        "progress": not args.no_progress,
+    }
+
+
+def _report(counts: dict[tuple[str, str], int], out: str, what: str) -> int:
+    for (dataset, recipe), n in sorted(counts.items()):
+        print(f"{dataset}/{recipe}: {n} {what}")
+    if not counts:
+        print(f"nothing imported into {out}", file=sys.stderr)
+        return 1
+    print(f"wrote {out}")
+    return 0
+
+
+def _run_nats(args: argparse.Namespace) -> int:
+    from nasbench_lab.benchmark.importers import import_nats
+
+    return _report(import_nats(args.source, args.out, **_results_options(args)), args.out, "runs")
+
+
+def _run_nb201(args: argparse.Namespace) -> int:
+    from nasbench_lab.benchmark.importers import import_nb201
+
+    return _report(import_nb201(args.source, args.out, **_results_options(args)), args.out, "runs")
+
+
+def _run_csv(args: argparse.Namespace) -> int:
+    from nasbench_lab.benchmark.importers import ColumnMap, import_table
+
+    maps = [ColumnMap.parse(text, args.dataset) for text in args.map]
+    counts = import_table(
+        args.source, args.out, maps, recipe=args.recipe, epoch=args.epoch, seed=args.seed,
+        units=args.units, arch_column=args.arch_column, delimiter=args.delimiter,
+    )
+    return _report(counts, args.out, "runs")

@@ -1,0 +1,641 @@
+"""Importers: real NAS-Bench-201 / NATS-Bench result files and generic CSV/TSV tables.
+
+NB201 and NATS-Bench (topology space) store, per arch, an *ArchResults* state per training protocol
+(``hp``: ``"12"`` or ``"200"`` epochs; NB201 ``.pth`` calls them ``"less"`` and ``"full"``) holding
+``all_results`` keyed by ``(dataset, seed)``, each a *ResultsCount* state: ``train_acc1es``,
+``train_losses``, ``train_times`` (``{epoch: value}``), ``eval_acc1es``, ``eval_losses``, ``eval_times``
+(keyed ``"<set>@<epoch>"``), ``params``, ``flop``, ``latency``, ``seed`` (``"0777"``), ``epochs``.
+They become recipes ``nb201-12`` / ``nb201-200`` (different runs, not epochs of one run) with NB201's
+set mapping (:data:`NB201_SETS`). Epoch ``e`` (0-based) fills curve column ``e`` (eval point ``e+1``);
+values a run did not keep (many 200-epoch runs keep only the last epoch of some sets) stay NaN.
+
+``eval_time`` is the seconds of one evaluation pass over the recipe's valid and test sets (test only
+for ``cifar10``), as recorded for the last epoch; ``train_time`` is the per-epoch ``train_times``.
+Params (millions), FLOPs (millions) and latency (mean of the recorded list, seconds per batch) come from
+the records and depend on the dataset (number of classes).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as _dt
+import gzip
+import logging
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Mapping, Sequence
+
+import numpy as np
+
+from nasbench_lab import __version__
+from nasbench_lab.benchmark.safe_pickle import load_pbz2, numpy_safe_globals
+from nasbench_lab.benchmark.schema import ARCH_METRICS, CURVE_METRICS, METRICS, RUN_METRICS, Recipe, RunRecord
+from nasbench_lab.errors import ArchError, ConfigError, NasbenchLabError
+from nasbench_lab.space import N_ARCHS, Arch, all_indices, ops_matrix
+
+log = logging.getLogger(__name__)
+
+# dataset -> (valid set, test set) exactly as NB201's API maps them.
+NB201_SETS: dict[str, tuple[str | None, str]] = {
+    "cifar10-valid": ("x-valid", "ori-test"),
+    "cifar10": (None, "ori-test"),
+    "cifar100": ("x-valid", "x-test"),
+    "ImageNet16-120": ("x-valid", "x-test"),
+}
+# hp key in the files -> our recipe name.
+NB201_RECIPES: dict[str, str] = {"12": "nb201-12", "200": "nb201-200"}
+_PTH_HPS = {"less": "12", "full": "200"}
+_CHUNK_ARCHS = 256
+
+
+class ImportFormatError(NasbenchLabError):
+    """An input file does not have the structure its format promises."""
+
+
+def nb201_recipe(hp: str) -> Recipe:
+    """The recipe of NB201's ``hp``-epoch runs (``"12"`` or ``"200"``).
+
+    Raises:
+        ImportFormatError: ``hp`` is not one of NB201's protocols.
+    """
+    if hp not in NB201_RECIPES:
+        raise ImportFormatError(f"unknown NB201 protocol hp={hp!r}; known: {', '.join(NB201_RECIPES)}")
+    epochs = int(hp)
+    return Recipe(
+        name=NB201_RECIPES[hp],
+        eval_points=tuple(range(1, epochs + 1)),
+        config={
+            "optimizer": "SGD", "lr": 0.1, "momentum": 0.9, "nesterov": True, "weight_decay": 5e-4,
+            "batch_size": 256, "lr_schedule": "cosine", "epochs": epochs, "C": 16, "N": 5,
+        },
+        description=f"NAS-Bench-201 / NATS-Bench topology {epochs}-epoch runs (hp='{hp}')",
+    )
+
+
+def provenance(source: str, path: str | Path) -> dict[str, str]:
+    """Provenance attributes for an import from ``path`` (what, where, by which code, when)."""
+    return {
+        "source": source,
+        "path": str(Path(path).resolve()),
+        "code_version": f"nasbench_lab {__version__}",
+        "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "device": "imported (trained by the benchmark's authors)",
+    }
+
+
+# --------------------------------------------------------------------------- record conversion
+def _epoch_curve(values: Mapping[Any, Any] | None, n_epochs: int, what: str) -> np.ndarray:
+    """``{epoch: value}`` -> array ``(n_epochs,)``, NaN where absent."""
+    out = np.full(n_epochs, np.nan)
+    for epoch, value in (values or {}).items():
+        if not 0 <= int(epoch) < n_epochs:
+            raise ImportFormatError(f"{what}: epoch {epoch} outside 0..{n_epochs - 1}")
+        out[int(epoch)] = float(value)
+    return out
+
+
+def _set_curves(values: Mapping[str, Any] | None, n_epochs: int, what: str) -> dict[str, np.ndarray]:
+    """``{"set@epoch": value}`` -> ``{set: array (n_epochs,)}``, NaN where absent."""
+    out: dict[str, np.ndarray] = {}
+    for key, value in (values or {}).items():
+        name, sep, epoch = str(key).rpartition("@")
+        if not sep or not epoch.isdigit() or not 0 <= int(epoch) < n_epochs:
+            raise ImportFormatError(f"{what}: cannot read eval key {key!r} (expected 'set@epoch', epoch < {n_epochs})")
+        out.setdefault(name, np.full(n_epochs, np.nan))[int(epoch)] = float(value)
+    return out
+
+
+def _last(curve: np.ndarray | None) -> float:
+    """Last finite value of ``curve`` (NaN if none)."""
+    if curve is None:
+        return math.nan
+    finite = np.flatnonzero(np.isfinite(curve))
+    return float(curve[finite[-1]]) if finite.size else math.nan
+
+
+def record_from_results(arch_index: int, dataset: str, results: Mapping[str, Any], n_epochs: int) -> RunRecord:
+    """Convert one ResultsCount state (one arch, dataset and seed) into a :class:`RunRecord`.
+
+    Args:
+        arch_index: NB201 index of the arch.
+        dataset: NB201 dataset key (one of :data:`NB201_SETS`).
+        results: the ResultsCount state dict.
+        n_epochs: the recipe's number of epochs (12 or 200).
+
+    Raises:
+        ImportFormatError: unknown dataset, wrong epoch count, or unreadable keys.
+    """
+    what = f"arch {arch_index}, {dataset}, seed {results.get('seed')!r}"
+    if dataset not in NB201_SETS:
+        raise ImportFormatError(f"{what}: unknown NB201 dataset; known: {', '.join(NB201_SETS)}")
+    if int(results["epochs"]) != n_epochs:
+        raise ImportFormatError(f"{what}: run has {results['epochs']} epochs, recipe needs {n_epochs}")
+    acc, loss, times = (_set_curves(results.get(k), n_epochs, what) for k in ("eval_acc1es", "eval_losses", "eval_times"))
+    curves = {
+        "train_acc": _epoch_curve(results.get("train_acc1es"), n_epochs, what),
+        "train_loss": _epoch_curve(results.get("train_losses"), n_epochs, what),
+        "train_time": _epoch_curve(results.get("train_times"), n_epochs, what),
+    }
+    valid_set, test_set = NB201_SETS[dataset]
+    used = [s for s in (valid_set, test_set) if s is not None]
+    for role, set_name in (("valid", valid_set), ("test", test_set)):
+        if set_name is not None:
+            curves[f"{role}_acc"] = acc.get(set_name, np.full(n_epochs, np.nan))
+            curves[f"{role}_loss"] = loss.get(set_name, np.full(n_epochs, np.nan))
+    latency = [float(x) for x in (results.get("latency") or [])]
+    return RunRecord(
+        arch_index=arch_index,
+        seed=int(results["seed"]),
+        curves=curves,
+        eval_time=float(sum(_last(times.get(s)) for s in used)),
+        params=float(results.get("params", math.nan)),
+        flops=float(results.get("flop", math.nan)),
+        latency=float(np.mean(latency)) if latency else math.nan,
+    )
+
+
+def records_from_arch(arch_state: Mapping[str, Any], hp: str) -> Iterator[tuple[str, RunRecord]]:
+    """Yield ``(dataset, record)`` for every run in one ArchResults state of protocol ``hp``.
+
+    Raises:
+        ImportFormatError: the arch string disagrees with the stored index, or a seed with its key.
+    """
+    index = int(arch_state["arch_index"])
+    if Arch.parse(arch_state["arch_str"]).index != index:
+        raise ImportFormatError(
+            f"arch {index}: its string {arch_state['arch_str']} has NB201 index "
+            f"{Arch.parse(arch_state['arch_str']).index}; the file uses another arch order"
+        )
+    n_epochs = int(hp)
+    for (dataset, seed), results in arch_state["all_results"].items():
+        if int(results["seed"]) != int(seed):
+            raise ImportFormatError(f"arch {index}, {dataset}: key seed {seed} != record seed {results['seed']}")
+        yield dataset, record_from_results(index, dataset, results, n_epochs)
+
+
+# --------------------------------------------------------------------------- sources
+def _check_meta_archs(meta_archs: Sequence[str], source: Path) -> None:
+    """The file's arch list must be NB201's order, else its indices would mean other archs."""
+    ours = [str(Arch(tuple(ops))) for ops in ops_matrix(all_indices())]
+    if len(meta_archs) != N_ARCHS or list(meta_archs) != ours:
+        raise ImportFormatError(f"{source}: meta_archs is not NB201's topology order of {N_ARCHS} archs")
+
+
+def _select(indices: Iterable[int], archs: Iterable[int] | None) -> list[int]:
+    chosen = set(int(a) for a in archs) if archs is not None else None
+    return sorted(i for i in indices if chosen is None or i in chosen)
+
+
+def iter_nats_simple(directory: str | Path, archs: Iterable[int] | None = None) -> tuple[int, Iterator[tuple[int, Mapping]]]:
+    """Read a NATS-Bench topology "simple" directory lazily, one arch file at a time.
+
+    Args:
+        directory: folder holding ``meta.pickle.pbz2`` and ``NNNNNN.pickle.pbz2`` files.
+        archs: only these indices (default: every arch file present).
+
+    Returns:
+        ``(n_archs, iterator of (index, {hp: ArchResults state}))``.
+
+    Raises:
+        ImportFormatError: no meta file, or a meta file of another order.
+    """
+    directory = Path(directory)
+    meta_path = directory / "meta.pickle.pbz2"
+    if not meta_path.is_file():
+        raise ImportFormatError(f"{directory}: no meta.pickle.pbz2; give the NATS-Bench 'simple' directory")
+    _check_meta_archs(load_pbz2(meta_path)["meta_archs"], meta_path)
+    files = {int(p.name.split(".")[0]): p for p in directory.glob("[0-9]*.pickle.pbz2")}
+    chosen = _select(files, archs)
+
+    def gen() -> Iterator[tuple[int, Mapping]]:
+        for index in chosen:
+            yield index, load_pbz2(files[index])
+
+    return len(chosen), gen()
+
+
+def _iter_arch2infos(data: Any, source: Path, archs: Iterable[int] | None, hp_names: Mapping[str, str]
+                     ) -> tuple[int, Iterator[tuple[int, Mapping]]]:
+    if not isinstance(data, Mapping) or not {"meta_archs", "arch2infos", "evaluated_indexes"} <= set(data):
+        raise ImportFormatError(f"{source}: expected a dict with meta_archs, arch2infos and evaluated_indexes")
+    _check_meta_archs(data["meta_archs"], source)
+    chosen = _select(data["evaluated_indexes"], archs)
+    arch2infos = data["arch2infos"]
+
+    def gen() -> Iterator[tuple[int, Mapping]]:
+        for index in chosen:
+            infos = arch2infos[index]
+            yield index, {hp_names.get(k, k): v for k, v in infos.items() if hp_names.get(k, k) in NB201_RECIPES}
+
+    return len(chosen), gen()
+
+
+def iter_nats_file(path: str | Path, archs: Iterable[int] | None = None) -> tuple[int, Iterator[tuple[int, Mapping]]]:
+    """Read a single-file NATS-Bench topology benchmark (``*.pickle.pbz2`` holding every arch).
+
+    Returns:
+        ``(n_archs, iterator of (index, {hp: ArchResults state}))``.
+    """
+    path = Path(path)
+    return _iter_arch2infos(load_pbz2(path), path, archs, {})
+
+
+def load_pth(path: str | Path) -> Any:
+    """``torch.load`` an NB201 ``.pth`` with torch's weights-only unpickler plus checked numpy globals.
+
+    Raises:
+        ImportFormatError: the file refers to anything else, or is not a torch file.
+    """
+    import pickle
+
+    import torch
+
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such file")
+    try:
+        with torch.serialization.safe_globals(numpy_safe_globals()):
+            return torch.load(path, map_location="cpu", weights_only=True)
+    except (pickle.UnpicklingError, RuntimeError, EOFError, ValueError) as exc:
+        first = str(exc).strip().splitlines()
+        reason = next((line for line in first if "error" in line.lower() or "global" in line.lower()), first[0] if first else "")
+        raise ImportFormatError(f"{path}: refused or unreadable as an NB201 .pth file ({reason.strip()})") from None
+
+
+def iter_nb201_pth(path: str | Path, archs: Iterable[int] | None = None) -> tuple[int, Iterator[tuple[int, Mapping]]]:
+    """Read a NAS-Bench-201 ``.pth`` (v1_0, v1_1); ``less``/``full`` become hp ``12``/``200``.
+
+    Returns:
+        ``(n_archs, iterator of (index, {hp: ArchResults state}))``.
+    """
+    path = Path(path)
+    return _iter_arch2infos(load_pth(path), path, archs, _PTH_HPS)
+
+
+# --------------------------------------------------------------------------- writing
+class _RecipeBook:
+    """Creates recipes on first use in a writer and grows their seed axis as new seeds appear.
+
+    Args:
+        writer: the open :class:`~nasbench_lab.benchmark.writer.BenchmarkWriter`.
+        existing: ``(dataset, recipe name) -> (stored recipe, stored seeds)`` of the target file.
+        provenance: provenance of the recipes this import creates.
+    """
+
+    def __init__(self, writer: Any, existing: Mapping[tuple[str, str], tuple[Recipe, list[int]]],
+                 provenance: Mapping[str, str]) -> None:
+        self.writer = writer
+        self.provenance = dict(provenance)
+        self.recipes = {key: recipe for key, (recipe, _) in existing.items()}
+        self.seeds = {key: list(seeds) for key, (_, seeds) in existing.items()}
+        self.touched: set[tuple[str, str]] = set()
+
+    def ensure(self, dataset: str, recipe: Recipe, seeds: Iterable[int]) -> None:
+        """Make ``dataset/recipe`` exist with at least ``seeds`` on its seed axis."""
+        key = (dataset, recipe.name)
+        if key not in self.touched:
+            # add_recipe checks an existing recipe's eval points and config against ours.
+            stored = self.seeds.get(key) or sorted(set(int(s) for s in seeds))
+            self.writer.add_recipe(dataset, recipe, stored, self.provenance)
+            self.recipes[key], self.seeds[key] = recipe, list(stored)
+            self.touched.add(key)
+        new = [int(s) for s in seeds if int(s) not in self.seeds[key]]
+        if new:
+            self.writer.add_seeds(dataset, recipe.name, sorted(set(new)))
+            self.seeds[key].extend(sorted(set(new)))
+
+
+def existing_recipes(path: str | Path) -> dict[tuple[str, str], tuple[Recipe, list[int]]]:
+    """``(dataset, recipe name) -> (recipe, seeds)`` already in the benchmark at ``path`` (empty if absent)."""
+    from nasbench_lab.benchmark.store import Benchmark
+
+    if not Path(path).exists():
+        return {}
+    with Benchmark.open(path) as bench:
+        return {(d, r): (bench.recipe(d, r), bench.seeds(d, r)) for d in bench.datasets for r in bench.recipes(d)}
+
+
+def _progress(iterable: Iterable[Any], total: int, what: str, progress: bool) -> Iterable[Any]:
+    if not progress:
+        return iterable
+    from tqdm import tqdm
+
+    return tqdm(iterable, total=total, desc=what, unit="arch", mininterval=1.0)
+
+
+def import_arch_results(
+    states: Iterable[tuple[int, Mapping[str, Any]]],
+    n_archs: int,
+    out: str | Path,
+    source: Mapping[str, str],
+    *,
+    hps: Sequence[str] = ("12", "200"),
+    datasets: Sequence[str] | None = None,
+    progress: bool = True,
+) -> dict[tuple[str, str], int]:
+    """Write NB201/NATS ArchResults states into the benchmark at ``out`` (created or merged into).
+
+    Args:
+        states: ``(index, {hp: ArchResults state})`` per arch (from an ``iter_*`` reader).
+        n_archs: how many ``states`` yields (for the progress bar).
+        out: benchmark file; existing recipes of the same name must have the same protocol.
+        source: provenance of the imported recipes (see :func:`provenance`).
+        hps: protocols to import (``"12"``, ``"200"``).
+        datasets: only these dataset keys (default: all).
+        progress: show a tqdm progress bar.
+
+    Returns:
+        ``(dataset, recipe name) -> number of runs written``.
+    """
+    from nasbench_lab.benchmark.writer import BenchmarkWriter
+
+    recipes = {hp: nb201_recipe(hp) for hp in hps}
+    counts: dict[tuple[str, str], int] = defaultdict(int)
+    pending: dict[tuple[str, str], list[RunRecord]] = defaultdict(list)
+    existing = existing_recipes(out)
+    with BenchmarkWriter(out) as writer:
+        book = _RecipeBook(writer, existing, source)
+
+        def flush() -> None:
+            for (dataset, name), records in pending.items():
+                counts[(dataset, name)] += writer.write_runs(dataset, name, records)
+            pending.clear()
+
+        for k, (_, by_hp) in enumerate(_progress(states, n_archs, "import", progress), start=1):
+            for hp, recipe in recipes.items():
+                runs = [(d, r) for d, r in records_from_arch(by_hp[hp], hp) if datasets is None or d in datasets] \
+                    if hp in by_hp else []
+                for dataset in dict.fromkeys(d for d, _ in runs):
+                    book.ensure(dataset, recipe, [r.seed for d, r in runs if d == dataset])
+                for dataset, record in runs:
+                    pending[(dataset, recipe.name)].append(record)
+            if k % _CHUNK_ARCHS == 0:
+                flush()
+        flush()
+    log.info("imported %d runs of %d archs into %s", sum(counts.values()), n_archs, out)
+    return dict(counts)
+
+
+def import_nats(source: str | Path, out: str | Path, *, archs: Iterable[int] | None = None,
+                **options: Any) -> dict[tuple[str, str], int]:
+    """Import a NATS-Bench topology benchmark: a "simple" directory or a single ``.pickle.pbz2``.
+
+    Args:
+        source: the directory (with ``meta.pickle.pbz2``) or the single file.
+        out: benchmark file to create or merge into.
+        archs: only these NB201 indices.
+        **options: ``hps``, ``datasets``, ``progress`` of :func:`import_arch_results`.
+
+    Returns:
+        ``(dataset, recipe name) -> number of runs written``.
+    """
+    source = Path(source)
+    if source.is_dir():
+        n, states = iter_nats_simple(source, archs)
+        what = "NATS-Bench topology (simple directory)"
+    elif source.is_file():
+        n, states = iter_nats_file(source, archs)
+        what = "NATS-Bench topology (single file)"
+    else:
+        raise FileNotFoundError(f"{source}: no such file or directory")
+    return import_arch_results(states, n, out, provenance(what, source), **options)
+
+
+def import_nb201(source: str | Path, out: str | Path, *, archs: Iterable[int] | None = None,
+                 **options: Any) -> dict[tuple[str, str], int]:
+    """Import a NAS-Bench-201 ``.pth`` file (v1_0 or v1_1); see :func:`import_nats` for the arguments."""
+    n, states = iter_nb201_pth(source, archs)
+    return import_arch_results(states, n, out, provenance(f"NAS-Bench-201 {Path(source).name}", source), **options)
+
+
+# --------------------------------------------------------------------------- CSV / TSV tables
+ACC_METRICS = frozenset({"train_acc", "valid_acc", "test_acc"})
+UNITS = ("percent", "fraction")
+
+
+@dataclass(frozen=True)
+class ColumnMap:
+    """One table column imported as one metric of one dataset.
+
+    Attributes:
+        column: the column's header.
+        metric: a metric of :data:`~nasbench_lab.benchmark.schema.METRICS`.
+        dataset: the dataset key it belongs to.
+    """
+
+    column: str
+    metric: str
+    dataset: str
+
+    @classmethod
+    def parse(cls, text: str, default_dataset: str | None) -> ColumnMap:
+        """Read ``[DATASET:]COLUMN=METRIC`` (``cifar10:test_top1=test_acc``, ``valid_top1=valid_acc``).
+
+        Raises:
+            ConfigError: malformed text, unknown metric, or no dataset given.
+        """
+        head, sep, metric = text.rpartition("=")
+        dataset, colon, column = head.partition(":") if ":" in head else (default_dataset, "", head)
+        if not sep or not column or not metric:
+            raise ConfigError(f"cannot read --map {text!r}: write [DATASET:]COLUMN=METRIC, e.g. valid_top1=valid_acc")
+        if metric not in METRICS:
+            raise ConfigError(f"--map {text!r}: unknown metric {metric!r}; valid: {', '.join(METRICS)}")
+        if not dataset:
+            raise ConfigError(f"--map {text!r}: no dataset; give --dataset or write DATASET:COLUMN=METRIC")
+        return cls(column=column, metric=metric, dataset=dataset)
+
+
+def _read_table(path: Path, delimiter: str | None) -> tuple[list[str], list[list[str]]]:
+    """Header and rows of a CSV/TSV file; the delimiter follows the extension unless given."""
+    if delimiter is None:
+        suffixes = [s.lower() for s in path.suffixes]
+        delimiter = "\t" if ".tsv" in suffixes or ".tab" in suffixes else ","
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such file")
+    opener = gzip.open if path.suffix.lower() == ".gz" else open
+    try:
+        with opener(path, "rt", newline="", encoding="utf-8") as fh:
+            rows = list(csv.reader(fh, delimiter=delimiter))
+    except (UnicodeDecodeError, csv.Error, gzip.BadGzipFile, EOFError) as exc:
+        raise ImportFormatError(f"{path}: not a readable CSV/TSV text table ({exc})") from None
+    if not rows:
+        raise ImportFormatError(f"{path}: empty table, expected a header row")
+    return [h.strip() for h in rows[0]], rows[1:]
+
+
+def _arch_indices(rows: list[list[str]], col: int, path: Path) -> np.ndarray:
+    """NB201 index of every row (line numbers count the header as line 1)."""
+    out = np.empty(len(rows), dtype=np.int64)
+    seen: dict[int, int] = {}
+    for k, row in enumerate(rows):
+        line = k + 2
+        try:
+            index = Arch.coerce(row[col]).index
+        except (ArchError, IndexError) as exc:
+            raise ImportFormatError(f"{path}, line {line}: cannot read the arch ({exc})") from None
+        if index in seen:
+            raise ImportFormatError(f"{path}, line {line}: arch {index} already given on line {seen[index]}")
+        seen[index] = line
+        out[k] = index
+    return out
+
+
+def _column_values(rows: list[list[str]], col: int, name: str, path: Path) -> np.ndarray:
+    """A column as floats; empty cells and 'nan' become NaN, anything else unreadable is an error."""
+    out = np.full(len(rows), np.nan)
+    for k, row in enumerate(rows):
+        cell = row[col].strip() if col < len(row) else ""
+        if cell:
+            try:
+                out[k] = float(cell)
+            except ValueError:
+                raise ImportFormatError(f"{path}, line {k + 2}: column {name!r} holds {cell!r}, not a number") from None
+    return out
+
+
+def _to_percent(values: np.ndarray, units: str, name: str) -> np.ndarray:
+    """Accuracy column in percent; refuses values that contradict ``units``."""
+    finite = values[np.isfinite(values)]
+    if not finite.size:
+        return values
+    if units == "fraction":
+        if finite.max() > 1.0:
+            raise ConfigError(f"column {name!r} has values up to {finite.max():g}, not fractions: use --units percent")
+        values, finite = values * 100.0, finite * 100.0
+    elif 0.0 < finite.max() <= 1.0:
+        raise ConfigError(f"column {name!r} has values only up to {finite.max():g}: if they are fractions, use --units fraction")
+    if finite.min() < 0.0 or finite.max() > 100.0:
+        raise ConfigError(f"column {name!r} has accuracies outside 0..100 percent")
+    return values
+
+
+def _table_recipe(name: str, epoch: float, existing: Recipe | None, source: Path) -> tuple[Recipe, int]:
+    """The recipe a table is imported into and the curve column of ``epoch``."""
+    if existing is not None:
+        recipe = existing
+    elif name in NB201_RECIPES.values():
+        recipe = nb201_recipe(next(hp for hp, n in NB201_RECIPES.items() if n == name))
+    else:
+        points = tuple(range(1, int(epoch) + 1)) if float(epoch).is_integer() and epoch >= 1 else (float(epoch),)
+        recipe = Recipe(name=name, eval_points=points, description=f"imported from {source.name}")
+    matches = np.flatnonzero(np.isclose(recipe.eval_points, float(epoch)))
+    if matches.size != 1:
+        raise ConfigError(
+            f"--epoch {epoch:g} is not an eval point of recipe {name!r} "
+            f"(eval points {recipe.eval_points[0]:g}..{recipe.eval_points[-1]:g})"
+        )
+    return recipe, int(matches[0])
+
+
+def import_table(
+    path: str | Path,
+    out: str | Path,
+    maps: Sequence[ColumnMap],
+    *,
+    recipe: str,
+    epoch: float,
+    seed: int,
+    units: str = "percent",
+    arch_column: str = "arch",
+    delimiter: str | None = None,
+) -> dict[tuple[str, str], int]:
+    """Import columns of a CSV/TSV table (one row per arch) into the benchmark at ``out``.
+
+    Curve metrics land in column ``epoch`` of the recipe's curves for ``seed``; the rest of the run
+    stays NaN. A row whose curve values for a dataset are all empty is not marked as a run.
+
+    Args:
+        path: the table (``.csv``, ``.tsv``, optionally ``.gz``).
+        out: benchmark file to create or merge into.
+        maps: which column becomes which metric of which dataset.
+        recipe: recipe name; a new one gets eval points ``1..epoch`` (NB201 names get NB201's recipe).
+        epoch: eval point (in epochs) of the imported curve values.
+        seed: seed value the values are stored under.
+        units: ``percent`` or ``fraction`` for accuracy columns.
+        arch_column: header of the column holding the arch (NB201 index or arch string).
+        delimiter: field separator (default: tab for ``.tsv``, comma otherwise).
+
+    Returns:
+        ``(dataset, recipe) -> number of archs written``.
+
+    Raises:
+        ImportFormatError: unknown column, unreadable arch or value (the error names the line).
+        ConfigError: units that contradict the values, an epoch that is not an eval point, or a
+            recipe that exists with another protocol.
+    """
+    from nasbench_lab.benchmark.writer import BenchmarkWriter
+
+    path = Path(path)
+    if units not in UNITS:
+        raise ConfigError(f"unknown units {units!r}; valid: {', '.join(UNITS)}")
+    if not maps:
+        raise ConfigError("nothing to import: give at least one --map COLUMN=METRIC")
+    header, rows = _read_table(path, delimiter)
+    for name in [arch_column, *(m.column for m in maps)]:
+        if name not in header:
+            raise ImportFormatError(f"{path}: no column {name!r}; columns are: {', '.join(header)}")
+    indices = _arch_indices(rows, header.index(arch_column), path)
+    columns: dict[str, dict[str, np.ndarray]] = defaultdict(dict)
+    for m in maps:
+        values = _column_values(rows, header.index(m.column), m.column, path)
+        columns[m.dataset][m.metric] = _to_percent(values, units, m.column) if m.metric in ACC_METRICS else values
+    existing = existing_recipes(out)
+    plans = {d: _table_recipe(recipe, epoch, existing.get((d, recipe), (None,))[0], path) for d in columns}
+    counts: dict[tuple[str, str], int] = {}
+    with BenchmarkWriter(out) as writer:
+        book = _RecipeBook(writer, existing, provenance(f"table {path.name}", path))
+        for dataset, values in columns.items():
+            rec, col = plans[dataset]
+            book.ensure(dataset, rec, [seed])
+            runs = _merged_runs(out, dataset, rec, col, seed, indices, values) if (dataset, recipe) in existing \
+                else _new_runs(rec, col, indices, values)
+            if runs is not None:
+                writer.write_curves(dataset, rec.name, seed=seed, **runs)
+            for name in (m for m in values if m in ARCH_METRICS):
+                known = np.isfinite(values[name])
+                writer.write_arch_metrics(dataset, rec.name, indices[known], **{name: values[name][known]})
+            counts[(dataset, rec.name)] = 0 if runs is None else int(runs["indices"].size)
+    return counts
+
+
+def _new_runs(recipe: Recipe, col: int, indices: np.ndarray, values: Mapping[str, np.ndarray]) -> dict | None:
+    """``write_curves`` arguments for the rows that hold a curve or run value (None if no row does)."""
+    names = [m for m in values if m in CURVE_METRICS or m in RUN_METRICS]
+    run = np.zeros(indices.size, dtype=bool)
+    for name in names:
+        run |= np.isfinite(values[name])
+    if not run.any():
+        return None
+    curves = {}
+    for name in (m for m in names if m in CURVE_METRICS):
+        curves[name] = np.full((int(run.sum()), recipe.n_epochs), np.nan)
+        curves[name][:, col] = values[name][run]
+    eval_time = values["eval_time"][run] if "eval_time" in values else None
+    return {"indices": indices[run], "curves": curves, "eval_time": eval_time}
+
+
+def _merged_runs(out: str | Path, dataset: str, recipe: Recipe, col: int, seed: int, indices: np.ndarray,
+                 values: Mapping[str, np.ndarray]) -> dict | None:
+    """Like :func:`_new_runs`, keeping what the file already holds for these runs outside the new values."""
+    from nasbench_lab.benchmark.store import Benchmark
+
+    runs = _new_runs(recipe, col, indices, values)
+    if runs is None:
+        return None
+    with Benchmark.open(out) as bench:
+        if seed not in bench.seeds(dataset, recipe.name):
+            return runs
+        idx = runs["indices"]
+        kw = dict(dataset=dataset, recipe=recipe.name, seed=seed, missing="nan")
+        for name in CURVE_METRICS:
+            old = bench.curves_many(idx, metric=name, **kw)
+            new = runs["curves"].get(name)
+            runs["curves"][name] = old if new is None else np.where(np.isnan(new), old, new)
+        old_time = bench.query_many(idx, metric="eval_time", **kw)
+        new_time = runs["eval_time"]
+        runs["eval_time"] = old_time if new_time is None else np.where(np.isnan(new_time), old_time, new_time)
+        seed_col = bench.seeds(dataset, recipe.name).index(seed)
+        runs["mapped_from"] = bench.mapped_from(dataset, recipe.name)[idx, seed_col]
+    return runs
