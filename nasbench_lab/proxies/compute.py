@@ -1,0 +1,234 @@
+"""Compute zero-cost proxy scores for many archs and store them in a benchmark file.
+
+The network of a (dataset, recipe) entry is the one its recipe trains (``C`` and ``N`` from the
+recipe's config, the dataset's image shape and classes), initialised with ``torch.manual_seed(seed)``;
+the minibatch is ``batch_size`` training images drawn with the same seed, normalised, not augmented.
+One proxy seed is one (init, minibatch) pair; ``--seeds k`` computes k of them.
+
+Work is cut into chunks of archs. Each finished chunk is written to the benchmark file through
+:class:`~nasbench_lab.benchmark.writer.BenchmarkWriter` (atomic replace), so an interrupted run
+loses at most the chunks in flight and a rerun skips every (proxy, arch, seed) already stored: a
+stored score always has a finite compute time, even when the score itself is NaN (undefined).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import logging
+import multiprocessing
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator, Sequence
+
+import numpy as np
+import torch
+from torch.nn import functional as F
+from tqdm import tqdm
+
+from nasbench_lab.errors import ConfigError
+from nasbench_lab.proxies.base import PROXIES
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ProxyJob:
+    """Everything a worker needs to score archs; stored (minus the arch list) as the proxy settings.
+
+    Attributes:
+        dataset: dataset key whose training images form the minibatch.
+        proxies: registered proxy names, in the order scores are returned.
+        C, N: network width and cells per stage.
+        in_channels, num_classes: the dataset's image channels and classes.
+        batch_size: minibatch size.
+        data_root: directory of file-based datasets (None: the default).
+    """
+
+    dataset: str
+    proxies: tuple[str, ...]
+    C: int
+    N: int
+    in_channels: int
+    num_classes: int
+    batch_size: int = 64
+    data_root: str | None = None
+
+    def __post_init__(self) -> None:
+        for name in self.proxies:
+            PROXIES.get(name)  # unknown names fail here, listing the known ones
+        if self.batch_size < 2:
+            raise ConfigError(f"proxy batch size must be at least 2, got {self.batch_size}")
+
+    def settings(self, proxy: str) -> dict[str, object]:
+        """The settings stored with ``proxy``'s scores."""
+        return {"dataset": self.dataset, "C": self.C, "N": self.N, "in_channels": self.in_channels,
+                "num_classes": self.num_classes, "batch_size": self.batch_size,
+                "init": "torch default, torch.manual_seed(seed)", "loss": "cross_entropy",
+                "batch": "seeded draw of training images, normalised, not augmented", "proxy": proxy}
+
+
+def minibatch(dataset: str, batch_size: int, seed: int, data_root: str | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """``batch_size`` training images and labels of ``dataset`` drawn with ``seed`` (CPU tensors)."""
+    from nasbench_lab.training.data import load_dataset
+
+    data = load_dataset(dataset, root=data_root)
+    if batch_size > data.n_train:
+        raise ConfigError(f"proxy batch size {batch_size} exceeds the {data.n_train} training images of {dataset}")
+    gen = torch.Generator().manual_seed(int(seed))
+    idx = torch.randperm(data.n_train, generator=gen)[:batch_size]
+    return data.train_batch(idx, gen, augment=False)
+
+
+def score_arch(index: int, job: ProxyJob, seed: int, x: torch.Tensor, y: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
+    """Scores and compute seconds of every proxy in ``job`` for arch ``index``, each of shape ``(k,)``.
+
+    Each proxy sees the freshly initialised network (proxies that alter weights work on copies or
+    zero their gradients); its time includes only its own computation.
+    """
+    from nasbench_lab.training.network import build_network
+
+    torch.manual_seed(int(seed))
+    net = build_network(int(index), C=job.C, N=job.N, in_channels=job.in_channels, num_classes=job.num_classes)
+    net.train()
+    scores = np.empty(len(job.proxies))
+    times = np.empty(len(job.proxies))
+    for k, name in enumerate(job.proxies):
+        start = time.perf_counter()
+        scores[k] = PROXIES.get(name)().score(net, x, y, F.cross_entropy)
+        times[k] = time.perf_counter() - start
+    return scores, times
+
+
+def score_chunk(indices: Sequence[int], job: ProxyJob, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Scores and times for a chunk of archs, each of shape ``(len(indices), k)`` (runs in a worker)."""
+    torch.set_num_threads(1)
+    x, y = minibatch(job.dataset, job.batch_size, seed, job.data_root)
+    out = [score_arch(int(i), job, seed, x, y) for i in indices]
+    return np.array([s for s, _ in out]), np.array([t for _, t in out])
+
+
+def _stored_mask(path: Path, dataset: str, recipe: str, proxy: str, seed: int) -> np.ndarray:
+    """Which archs already hold ``proxy``'s score for ``seed`` (finite stored time), shape ``(15625,)``."""
+    import h5py
+
+    from nasbench_lab.space import N_ARCHS
+
+    with h5py.File(path, "r") as fh:
+        group = fh.get(f"{dataset}/{recipe}/proxies/{proxy}")
+        if group is None:
+            return np.zeros(N_ARCHS, dtype=bool)
+        seeds = [int(s) for s in np.asarray(group.attrs.get("proxy_seeds", []))]
+        if seed not in seeds:
+            return np.zeros(N_ARCHS, dtype=bool)
+        return np.isfinite(group["time"][:, seeds.index(seed)])
+
+
+def _chunks(indices: np.ndarray, size: int) -> Iterator[np.ndarray]:
+    for start in range(0, len(indices), size):
+        yield indices[start : start + size]
+
+
+def _run_local(work: list[tuple[np.ndarray, int]], job: ProxyJob, workers: int) -> Iterator[tuple[np.ndarray, int, np.ndarray, np.ndarray]]:
+    if workers <= 1:
+        for chunk, seed in work:
+            yield (chunk, seed, *score_chunk(chunk, job, seed))
+        return
+    ctx = multiprocessing.get_context("spawn")
+    with cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        futures = {pool.submit(score_chunk, chunk, job, seed): (chunk, seed) for chunk, seed in work}
+        for future in cf.as_completed(futures):
+            chunk, seed = futures[future]
+            yield (chunk, seed, *future.result())
+
+
+def _run_ray(work: list[tuple[np.ndarray, int]], job: ProxyJob, address: str | None) -> Iterator[tuple[np.ndarray, int, np.ndarray, np.ndarray]]:
+    try:
+        import ray
+    except ImportError:
+        raise ConfigError("the ray executor needs Ray: pip install 'nasbench-lab[ray]'") from None
+    if not ray.is_initialized():
+        ray.init(address=address, include_dashboard=False, log_to_driver=False)
+    remote = ray.remote(num_cpus=1)(score_chunk)
+    pending = {remote.remote(chunk, job, seed): (chunk, seed) for chunk, seed in work}
+    while pending:
+        done, _ = ray.wait(list(pending), num_returns=1)
+        chunk, seed = pending.pop(done[0])
+        yield (chunk, seed, *ray.get(done[0]))
+
+
+def compute_proxies(
+    bench_path: str | Path,
+    dataset: str,
+    *,
+    recipe: str | None = None,
+    proxies: Sequence[str] | None = None,
+    archs: Sequence[int] | np.ndarray | None = None,
+    seeds: Sequence[int] = (0,),
+    batch_size: int = 64,
+    workers: int = 1,
+    executor: str = "local",
+    address: str | None = None,
+    chunk_size: int = 128,
+    data_root: str | None = None,
+    progress: bool = True,
+) -> int:
+    """Compute proxies for many archs and store them in the benchmark file; resumable.
+
+    Args:
+        bench_path: the benchmark file (must hold ``dataset`` and the recipe).
+        dataset: dataset key; its training images form the minibatch.
+        recipe: recipe whose network (``C``, ``N``) is scored; the dataset's only recipe if None.
+        proxies: proxy names (all registered ones if None).
+        archs: NB201 indices (all 15,625 if None).
+        seeds: proxy seeds (each one an init + minibatch).
+        batch_size: minibatch size.
+        workers: local worker processes.
+        executor: ``"local"`` or ``"ray"``.
+        address: Ray cluster address (``ray`` executor; None starts a local Ray).
+        chunk_size: archs per task and per write.
+        data_root: directory of file-based datasets.
+        progress: show a progress bar.
+
+    Returns:
+        The number of (arch, seed) pairs computed now (pairs already stored are skipped).
+
+    Raises:
+        ConfigError: unknown proxy, dataset, recipe or executor.
+        FillLockedError: another process is filling or computing into the file.
+    """
+    from nasbench_lab.benchmark.store import Benchmark
+    from nasbench_lab.benchmark.writer import BenchmarkWriter
+    from nasbench_lab.space import N_ARCHS, check_indices
+    from nasbench_lab.training.data import load_dataset
+    from nasbench_lab.training.filelock import FileLock, lock_path
+
+    if executor not in ("local", "ray"):
+        raise ConfigError(f"unknown executor {executor!r}; use 'local' or 'ray'")
+    path = Path(bench_path)
+    with Benchmark.open(path) as bench:
+        recipe_name = recipe or bench.default_recipe(dataset)
+        config = bench.recipe(dataset, recipe_name).config
+    if "C" not in config or "N" not in config:
+        raise ConfigError(f"recipe {recipe_name!r} of {dataset!r} does not say its network width C and cells N")
+    data = load_dataset(dataset, root=data_root)
+    job = ProxyJob(dataset, tuple(proxies or PROXIES.names()), int(config["C"]), int(config["N"]),
+                   data.image_shape[0], data.num_classes, batch_size, data_root)
+    indices = np.arange(N_ARCHS) if archs is None else np.unique(check_indices(archs))
+    with FileLock(lock_path(path), what=str(path)):
+        work = []
+        for seed in seeds:
+            done = np.logical_and.reduce([_stored_mask(path, dataset, recipe_name, p, int(seed)) for p in job.proxies])
+            todo = indices[~done[indices]]
+            work += [(chunk, int(seed)) for chunk in _chunks(todo, chunk_size)]
+        total = sum(len(c) for c, _ in work)
+        log.info("%d (arch, seed) pairs to score with %s", total, ", ".join(job.proxies))
+        runner = _run_ray(work, job, address) if executor == "ray" else _run_local(work, job, workers)
+        bar = tqdm(total=total, unit="arch", desc="proxies", disable=not progress)
+        for chunk, seed, scores, times in runner:
+            with BenchmarkWriter(path) as writer:
+                for k, name in enumerate(job.proxies):
+                    writer.write_proxy(dataset, recipe_name, name, chunk, seed, scores[:, k], times[:, k], job.settings(name))
+            bar.update(len(chunk))
+        bar.close()
+    return total
