@@ -121,3 +121,17 @@ def test_cli_compute_and_evaluate(bench: Path, tmp_path: Path, capsys: pytest.Ca
     assert "params" in text and "l2_norm" in text and "spearman" in text
     assert (out_dir / "correlations.csv").exists() and (out_dir / "correlations.png").stat().st_size > 1000
     assert main(["proxies", "evaluate", "--bench", str(bench), "--dataset", "cifar10"]) == 2
+
+
+@pytest.mark.parametrize("index", [1651, 10, 12])  # all-none; output fed by nothing; by dead nodes only
+def test_input_independent_cells_give_nan_not_numbers(index: int) -> None:
+    from nasbench_lab.space import Arch
+
+    assert not Arch.from_index(index).is_valid
+    torch.manual_seed(0)
+    net = build_network(index, C=4, N=1, in_channels=1, num_classes=10)
+    x, y = minibatch("digits", 16, seed=0)
+    for name in ("jacob_cov", "epe_nas", "nwot", "zen"):
+        assert math.isnan(PROXIES.get(name)().score(net, x, y, F.cross_entropy)), name
+    for name in ("synflow", "snip", "params"):
+        assert math.isfinite(PROXIES.get(name)().score(net, x, y, F.cross_entropy)), name
