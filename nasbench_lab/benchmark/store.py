@@ -159,6 +159,11 @@ class Benchmark:
 
     # ------------------------------------------------------------------ structure
     @property
+    def root_attrs(self) -> dict[str, Any]:
+        """The file's root attributes: format, format_version, n_archs, created, code_version."""
+        return {k: v.item() if isinstance(v, np.generic) else v for k, v in self._h5.attrs.items()}
+
+    @property
     def datasets(self) -> list[str]:
         """Dataset keys in the file, sorted."""
         return sorted(k for k, v in self._h5.items() if isinstance(v, h5py.Group))

@@ -36,6 +36,7 @@ logger = logging.getLogger(__name__)
 # LZF decompresses several times faster than gzip (and needs no tuning); read speed matters more
 # than file size for a table that is queried far more often than written. See docs/format.md.
 COMPRESSION = "lzf"
+_FILTERS: dict[str, Any] = {"compression": COMPRESSION, "shuffle": True}
 ARCH_BLOCK = 512  # archs per chunk along the arch axis
 EPOCH_BLOCK = 25  # curve columns per chunk
 PROVENANCE_KEYS: tuple[str, ...] = ("source", "code_version", "date", "device")
@@ -75,10 +76,13 @@ class BenchmarkWriter:
 
     Args:
         path: the benchmark file; created when absent.
+        overwrite: start from an empty file even if ``path`` exists (it is still replaced only on a
+            clean exit).
     """
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    def __init__(self, path: str | os.PathLike[str], *, overwrite: bool = False) -> None:
         self.path = Path(path)
+        self.overwrite = overwrite
         self._tmp: Path | None = None
         self._file: h5py.File | None = None
 
@@ -105,7 +109,7 @@ class BenchmarkWriter:
             raise ConfigError(f"writer for {self.path} is already open")
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp.h5")
-        exists = self.path.exists()
+        exists = self.path.exists() and not self.overwrite
         try:
             if exists:
                 shutil.copyfile(self.path, tmp)
@@ -238,16 +242,16 @@ class BenchmarkWriter:
         for name in CURVE_METRICS:
             group.create_dataset(
                 name, shape=(N_ARCHS, n_seeds, n_epochs), maxshape=(N_ARCHS, None, n_epochs),
-                dtype=np.float32, chunks=curve_chunks, compression=COMPRESSION, fillvalue=np.nan,
+                dtype=np.float32, chunks=curve_chunks, **_FILTERS, fillvalue=np.nan,
             )
         run_kw = dict(shape=(N_ARCHS, n_seeds), maxshape=(N_ARCHS, None), chunks=(4 * ARCH_BLOCK, n_seeds),
-                      compression=COMPRESSION)
+                      **_FILTERS)
         group.create_dataset("eval_time", dtype=np.float32, fillvalue=np.nan, **run_kw)
         group.create_dataset("filled", dtype=bool, fillvalue=False, **run_kw)
         group.create_dataset("mapped_from", dtype=np.int32, fillvalue=-1, **run_kw)
         for name in ARCH_METRICS:
             group.create_dataset(name, shape=(N_ARCHS,), dtype=np.float32, chunks=(N_ARCHS,),
-                                 compression=COMPRESSION, fillvalue=np.nan)
+                                 **_FILTERS, fillvalue=np.nan)
 
     def _group(self, dataset: str, recipe_name: str) -> h5py.Group:
         path = f"{dataset}/{recipe_name}"
@@ -416,6 +420,51 @@ class BenchmarkWriter:
                 block[idx[s:e] - a0] = values[s:e]
             dset[where] = block
 
+    def write_arrays(
+        self,
+        dataset: str,
+        recipe_name: str,
+        *,
+        curves: Mapping[str, np.ndarray],
+        filled: np.ndarray,
+        eval_time: np.ndarray | None = None,
+        mapped_from: np.ndarray | None = None,
+    ) -> None:
+        """Replace a recipe's whole run tables at once (the fast path for importers and generators).
+
+        Args:
+            curves: curve metric -> ``(15625, n_seeds, n_epochs)``; absent metrics become all NaN.
+            filled: ``(15625, n_seeds)`` bool; values of unfilled runs are stored as NaN.
+            eval_time: ``(15625, n_seeds)`` (NaN if absent).
+            mapped_from: ``(15625, n_seeds)``, -1 for trained runs (default all -1).
+
+        Raises:
+            ConfigError: unknown recipe or metric, or arrays of the wrong shape.
+        """
+        group = self._group(dataset, recipe_name)
+        run_shape = group["filled"].shape
+        curve_shape = group["train_acc"].shape
+        unknown = set(curves) - set(CURVE_METRICS)
+        if unknown:
+            raise ConfigError(f"unknown curve metrics {sorted(unknown)}; valid: {', '.join(CURVE_METRICS)}")
+        mask = np.asarray(filled, dtype=bool)
+        if mask.shape != run_shape:
+            raise ConfigError(f"filled has shape {mask.shape}, expected {run_shape}")
+        for name in CURVE_METRICS:
+            values = curves.get(name)
+            arr = np.full(curve_shape, np.nan, np.float32) if values is None else np.asarray(values, np.float32)
+            if arr.shape != curve_shape:
+                raise ConfigError(f"{name} has shape {arr.shape}, expected {curve_shape}")
+            group[name][...] = np.where(mask[:, :, None], arr, np.float32(np.nan))
+        times = np.full(run_shape, np.nan, np.float32) if eval_time is None else np.asarray(eval_time, np.float32)
+        sources = np.full(run_shape, -1, np.int32) if mapped_from is None else np.asarray(mapped_from, np.int32)
+        for name, arr in (("eval_time", times), ("mapped_from", sources)):
+            if arr.shape != run_shape:
+                raise ConfigError(f"{name} has shape {arr.shape}, expected {run_shape}")
+        group["eval_time"][...] = np.where(mask, times, np.float32(np.nan))
+        group["mapped_from"][...] = np.where(mask, sources, np.int32(-1))
+        group["filled"][...] = mask
+
     # ------------------------------------------------------------------ per-arch figures and proxies
     def write_arch_metrics(
         self,
@@ -489,7 +538,7 @@ class BenchmarkWriter:
         if "score" not in sub:
             for name in ("score", "time"):
                 sub.create_dataset(name, shape=(N_ARCHS, 1), maxshape=(N_ARCHS, None), dtype=np.float64,
-                                   chunks=(4 * ARCH_BLOCK, 1), compression=COMPRESSION, fillvalue=np.nan)
+                                   chunks=(4 * ARCH_BLOCK, 1), **_FILTERS, fillvalue=np.nan)
             sub.attrs["settings"] = settings
             sub.attrs["proxy_seeds"] = np.asarray([seed], dtype=np.int64)
             return 0

@@ -1,0 +1,164 @@
+"""Sub-commands ``nasbench-lab info`` and ``nasbench-lab query`` (reading a benchmark file)."""
+
+from __future__ import annotations
+
+import argparse
+import textwrap
+from pathlib import Path
+from typing import Any
+
+from nasbench_lab.benchmark.schema import ARCH_METRICS, CURVE_METRICS, METRICS, RUN_METRICS
+from nasbench_lab.errors import ConfigError
+
+_BENCH_HELP = "benchmark file (default: the embedded data/nb201-digits.h5)"
+
+
+def register(subparsers: Any) -> None:
+    """Add ``info`` and ``query`` to the ``nasbench-lab`` parser."""
+    info = subparsers.add_parser(
+        "info",
+        help="describe a benchmark file",
+        description="Describe a benchmark file: per dataset and recipe its curve columns (evaluation "
+        "points in epochs), seeds, coverage (filled runs), mapped copies (runs copied from an "
+        "isomorphic arch), stored zero-cost proxies, provenance, and the file size.",
+    )
+    info.add_argument("bench", nargs="?", metavar="BENCH", help=_BENCH_HELP)
+    info.set_defaults(func=run_info)
+
+    query = subparsers.add_parser(
+        "query",
+        help="print a metric of one or more archs",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=textwrap.dedent(
+            f"""\
+            Print one metric of one or more archs, one value per line in the order given.
+
+            Metrics: curve metrics (per arch, seed and curve column): {', '.join(CURVE_METRICS)};
+            per run: {', '.join(RUN_METRICS)}; per arch: {', '.join(ARCH_METRICS)}.
+            Accuracies are in percent, losses in nats, times in seconds, params in millions,
+            flops in millions of multiply-adds, latency in seconds per batch.
+            Values are stored as float32 and printed with the digits float32 carries.
+
+            An entry that was never trained, or a value the run did not record, is an error
+            (exit code 2) that says how to fill it; no number is ever made up.
+
+            examples:
+              nasbench-lab query 6111 --dataset cifar10-valid --metric valid_acc --bench nb201.h5
+              nasbench-lab query '|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|' \\
+                  --dataset digits --metric test_acc --seed 777 --epoch 5
+            """
+        ),
+    )
+    query.add_argument("archs", nargs="+", metavar="ARCH", help="NB201 index (0..15624) or arch string")
+    query.add_argument("--dataset", required=True, help="dataset key (see `nasbench-lab info`)")
+    query.add_argument("--metric", required=True, choices=METRICS, metavar="METRIC", help="metric name (listed above)")
+    query.add_argument(
+        "--epoch", type=int, default=-1,
+        help="curve column, 0-based; negative counts from the end (default -1: the last). Ignored for "
+        "per-run and per-arch metrics",
+    )
+    query.add_argument(
+        "--seed", default="mean",
+        help="'mean' (default: mean over the filled seeds that recorded the value), a seed value "
+        "(e.g. 777), or 'random' (one filled seed drawn per arch, as NB201 does; see --draw-seed)",
+    )
+    query.add_argument("--draw-seed", type=int, default=0, help="seed of the generator behind --seed random (default 0)")
+    query.add_argument("--recipe", help="recipe name (default: the dataset's only recipe)")
+    query.add_argument("--bench", help=_BENCH_HELP)
+    query.set_defaults(func=run_query)
+
+
+def _bench_path(value: str | None) -> Path:
+    from nasbench_lab.benchmark.store import default_benchmark_path
+
+    return default_benchmark_path() if value is None else Path(value)
+
+
+def _parse_seed(text: str) -> int | str | None:
+    if text == "mean":
+        return "mean"
+    if text == "random":
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise ConfigError(f"--seed {text!r}: give 'mean', 'random' or an integer seed value") from None
+
+
+def format_value(value: float) -> str:
+    """A stored value with the digits its float32 storage carries (91.6067, not 91.60669708251953)."""
+    import numpy as np
+
+    return str(np.float32(value))
+
+
+def run_query(args: argparse.Namespace) -> int:
+    """Handler of ``nasbench-lab query``."""
+    import numpy as np
+
+    from nasbench_lab.benchmark.store import Benchmark
+    from nasbench_lab.space import Arch
+
+    seed = _parse_seed(args.seed)
+    indices = [Arch.coerce(text).index for text in args.archs]
+    rng = np.random.default_rng(args.draw_seed) if seed is None else None
+    with Benchmark.open(_bench_path(args.bench)) as bench:
+        values = bench.query_many(indices, args.dataset, args.metric, args.epoch, seed, args.recipe, rng)
+    for value in values:
+        print(format_value(value))
+    return 0
+
+
+def run_info(args: argparse.Namespace) -> int:
+    """Handler of ``nasbench-lab info``."""
+    from nasbench_lab.benchmark.store import Benchmark
+
+    path = _bench_path(args.bench)
+    with Benchmark.open(path) as bench:
+        print("\n".join(describe(bench)))
+    return 0
+
+
+def describe(bench: Any) -> list[str]:
+    """Lines describing an open :class:`~nasbench_lab.benchmark.store.Benchmark` (what ``info`` prints)."""
+    lines = [f"benchmark {bench.path} ({_size(bench.path.stat().st_size)})"]
+    attrs = bench.root_attrs
+    lines.append(
+        f"  format {attrs.get('format')} version {attrs.get('format_version')}, created {attrs.get('created')} "
+        f"by nasbench-lab {attrs.get('code_version')}"
+    )
+    if not bench.datasets:
+        lines.append("  (no datasets)")
+    for dataset in bench.datasets:
+        lines.append(f"dataset {dataset}")
+        for recipe in bench.recipes(dataset):
+            lines.extend("  " + line for line in _describe_recipe(bench, dataset, recipe))
+    return lines
+
+
+def _describe_recipe(bench: Any, dataset: str, recipe: str) -> list[str]:
+    points = bench.eval_points(dataset, recipe)
+    seeds = bench.seeds(dataset, recipe)
+    filled = bench.filled(dataset, recipe)
+    mapped = (bench.mapped_from(dataset, recipe) >= 0) & filled
+    prov = bench.provenance(dataset, recipe)
+    lines = [
+        f"recipe {recipe}: {points.size} curve columns at epochs {points[0]:g}..{points[-1]:g}; "
+        f"seeds {', '.join(map(str, seeds))}",
+        f"  coverage {100 * filled.mean():.1f}% of runs ({int(filled.sum())}/{filled.size}); "
+        f"archs with a run {int(filled.any(axis=1).sum())}/{filled.shape[0]}; "
+        f"all seeds {int(filled.all(axis=1).sum())}",
+        f"  mapped entries (copied from an isomorphic arch): {int(mapped.sum())}",
+        "  provenance: " + "; ".join(f"{k}={v}" for k, v in sorted(prov.items())),
+    ]
+    names = bench.proxy_names(dataset, recipe)
+    lines.append("  proxies: " + (", ".join(names) if names else "none"))
+    return lines
+
+
+def _size(n_bytes: int) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n_bytes < 1024 or unit == "GB":
+            return f"{n_bytes:.0f} {unit}" if unit == "B" else f"{n_bytes:.1f} {unit}"
+        n_bytes /= 1024
+    return f"{n_bytes} B"  # pragma: no cover
