@@ -442,7 +442,8 @@ def plot_regret(units: Iterable[UnitResult], best: float, stem: Path, *, metric:
     import matplotlib.pyplot as plt
 
     grouped = group_units(units, order)
-    t_max = max(float(u.simulated_time[-1]) for g in grouped.values() for u in g)
+    timed = {k: [u for u in g if np.isfinite(u.simulated_time).all()] for k, g in grouped.items()}
+    t_max = max((float(u.simulated_time[-1]) for g in timed.values() for u in g), default=0.0)
     grid = np.linspace(0.0, t_max, n_grid)
     fig, (ax_q, ax_t) = plt.subplots(1, 2, figsize=(11, 4), constrained_layout=True)
     for label, group in grouped.items():
@@ -450,9 +451,13 @@ def plot_regret(units: Iterable[UnitResult], best: float, stem: Path, *, metric:
         x = np.arange(1, mean.size + 1)
         (line,) = ax_q.plot(x, mean, label=f"{label} ({len(group)})")
         ax_q.fill_between(x, mean - se, mean + se, color=line.get_color(), alpha=0.2, linewidth=0)
-        mean, se = band(regret_by_time(group, best, grid))
-        ax_t.plot(grid, mean, color=line.get_color())
-        ax_t.fill_between(grid, mean - se, mean + se, color=line.get_color(), alpha=0.2, linewidth=0)
+        if timed[label]:  # units without simulated time (tables without times) have no time curve
+            mean, se = band(regret_by_time(timed[label], best, grid))
+            ax_t.plot(grid, mean, color=line.get_color())
+            ax_t.fill_between(grid, mean - se, mean + se, color=line.get_color(), alpha=0.2, linewidth=0)
+    if t_max == 0.0:
+        ax_t.text(0.5, 0.5, "simulated time unknown\n(the table holds no times)", ha="center", va="center",
+                  transform=ax_t.transAxes)
     ax_q.set_xlabel("queries")
     ax_t.set_xlabel("simulated time (s)")
     for ax in (ax_q, ax_t):

@@ -14,7 +14,9 @@ Rules of the simulation (documented in ``docs/studies.md``):
 * **Cost.** Training an arch to ``k`` curve columns costs ``Benchmark.cost(arch, dataset, epochs=k)``
   (seed mean of the cumulative train time plus one evaluation). A query charges only what the arch has
   not paid yet: ``cost(k) - cost(k_paid)``. A repeated arch at a fidelity already paid is a cached
-  lookup: it costs 0 simulated seconds but still counts as a query.
+  lookup: it costs 0 simulated seconds but still counts as a query. A table without train/eval times
+  (e.g. one imported from a CSV of final accuracies) gives NaN simulated time: allowed with a budget
+  in queries only, refused with a budget in seconds.
 * **Incumbent.** The arch with the best observed objective so far (any fidelity; the earliest on a
   tie). Its reported metric (seed mean, last column of the reported recipe) is added by the runner
   after the unit finishes; the strategy never sees it.
@@ -112,9 +114,9 @@ class StudyTable:
             self._costs[epochs] = self.bench.cost_many(
                 np.arange(space.N_ARCHS), self.dataset, epochs=epochs, recipe=self.recipe.name, missing="nan")
         value = float(self._costs[epochs][arch])
-        if np.isnan(value):
+        if np.isnan(value) and not self.filled[arch].any():  # untrained: the benchmark raises its error
             value = float(self.bench.cost(arch, self.dataset, epochs=epochs, recipe=self.recipe.name))
-        return value
+        return value  # NaN: trained, but the table holds no train/eval time (e.g. an imported CSV)
 
     def reported(self, indices: np.ndarray) -> np.ndarray:
         """The reported metric (seed mean, last column) of ``indices``, shape ``(n,)``."""
@@ -200,11 +202,13 @@ class Simulator:
         cost = 0.0
         if epochs > paid:
             cost = self.table.cost(arch, epochs) - self.table.cost(arch, paid)
-            if not np.isfinite(cost):
-                raise NasbenchLabError(f"the table has no training time for arch {arch} in {self.table.dataset}: "
-                                       "its simulated cost is unknown")
+            if np.isnan(cost) and self.table.spec.budget.seconds is not None:
+                raise NasbenchLabError(
+                    f"the table has no train/eval time for arch {arch} in {self.table.dataset}/{self.table.recipe.name}, "
+                    "so a budget in seconds cannot be charged: use budget.queries only, or a table with times"
+                )
             self._paid[arch] = epochs
-            self.clock += cost
+            self.clock += cost  # stays NaN (unknown) once a cost is unknown
         return Observation(value=value, cost=cost, curve=curve[:epochs].copy()), epochs
 
     def _check(self, proposal: Proposal) -> tuple[int, int]:
@@ -270,11 +274,11 @@ def run_unit(spec: StudySpec, label: str, seed: int) -> UnitResult:
     incumbent: list[int] = []
     best_value, best_arch, cached_run = -np.inf, -1, 0
     start = time.perf_counter()
-    while len(archs) < max_queries and sim.clock < max_seconds:
+    while len(archs) < max_queries and not sim.clock >= max_seconds:  # a NaN clock has no time budget
         proposal = strategy.ask()
         observation, trained = sim.evaluate(proposal)
         strategy.tell(proposal, observation)
-        cached_run = cached_run + 1 if observation.cost == 0 else 0
+        cached_run = cached_run + 1 if observation.cost == 0 else 0  # NaN cost: not cached
         if cached_run >= MAX_CACHED_IN_A_ROW and spec.budget.queries is None:
             raise NasbenchLabError(f"strategy {label!r} (seed {seed}) re-asked paid archs {cached_run} times in a row; "
                                    "its time budget would never be spent: add budget.queries")
@@ -324,16 +328,25 @@ def run_units(spec: StudySpec, units: list[Unit], *, workers: int = 1, executor:
     Raises:
         ConfigError: unknown executor, bad ``workers``, or ray asked for but not installed.
     """
+    check_executor(workers, executor, address)
+    if executor == "local":
+        yield from (_run_in_process(spec, units) if workers == 1 else _run_in_pool(spec, units, workers))
+    else:
+        yield from _run_on_ray(spec, units, workers, address)
+
+
+def check_executor(workers: int, executor: str, address: str | None) -> None:
+    """Check the executor arguments of :func:`run_units`.
+
+    Raises:
+        ConfigError: unknown executor, ``workers`` not a positive integer, or ``address`` without ray.
+    """
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise ConfigError(f"--workers must be a positive integer, got {workers!r}")
-    if executor == "local":
-        if address is not None:
-            raise ConfigError("--address is for the ray executor; add --executor ray")
-        yield from (_run_in_process(spec, units) if workers == 1 else _run_in_pool(spec, units, workers))
-    elif executor == "ray":
-        yield from _run_on_ray(spec, units, workers, address)
-    else:
+    if executor not in ("local", "ray"):
         raise ConfigError(f"unknown executor {executor!r}; choose local or ray")
+    if executor == "local" and address is not None:
+        raise ConfigError("--address is for the ray executor; add --executor ray")
 
 
 def run_unit_task(spec: StudySpec, label: str, seed: int) -> UnitResult:

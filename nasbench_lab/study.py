@@ -44,7 +44,6 @@ import dataclasses
 import hashlib
 import importlib
 import json
-import pkgutil
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -275,18 +274,14 @@ class StudySpec:
 
 # --------------------------------------------------------------------------- strategies
 def strategy_class(name: str) -> type:
-    """The strategy class registered as ``name``, importing the search package's modules if needed.
+    """The strategy class registered as ``name`` (importing :mod:`nasbench_lab.search` registers them all).
 
     Raises:
         ConfigError: no strategy of that name; the message lists the registered ones.
     """
-    search = importlib.import_module("nasbench_lab.search")
+    importlib.import_module("nasbench_lab.search")  # registers every strategy
     from nasbench_lab.search.base import STRATEGIES
 
-    if name not in STRATEGIES:
-        for info in pkgutil.iter_modules(search.__path__):
-            if info.name != "commands":
-                importlib.import_module(f"nasbench_lab.search.{info.name}")
     return STRATEGIES.get(name)
 
 
@@ -502,8 +497,9 @@ def run_study(spec: StudySpec, out: str | Path, *, workers: int = 1, executor: s
     from tqdm import tqdm
 
     from nasbench_lab.report import UnitResult, write_atomic
-    from nasbench_lab.simulator import run_units, study_table
+    from nasbench_lab.simulator import check_executor, run_units, study_table
 
+    check_executor(workers, executor, address)
     out = Path(out)
     table = study_table(spec)
     _check_strategies(spec, table)
