@@ -37,8 +37,9 @@ class Task:
         recipe: the training protocol.
         seed: seed value.
         attempt: 0 for the first try, then 1, 2, ... for retries.
-        members: isomorphic archs that will receive a mapped copy of the results; the worker
-            measures each one's own latency.
+        members: isomorphic archs that will receive a mapped copy of the results.
+        measure_members: whether the worker measures each member's own latency (once per fill is
+            enough: latency belongs to the network, not to the seed).
     """
 
     arch_index: int
@@ -47,6 +48,7 @@ class Task:
     seed: int
     attempt: int = 0
     members: tuple[int, ...] = ()
+    measure_members: bool = True
 
     @property
     def key(self) -> tuple[str, str, int, int]:

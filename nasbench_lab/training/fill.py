@@ -20,13 +20,14 @@ import math
 import time
 from collections import deque
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any, Callable, Protocol, Sequence
 
 import numpy as np
 
 from nasbench_lab import space
 from nasbench_lab.benchmark.schema import Recipe, RunRecord
-from nasbench_lab.errors import ConfigError
+from nasbench_lab.errors import ConfigError, NasbenchLabError
 from nasbench_lab.space import Arch
 from nasbench_lab.training.executors import Executor, Task, TaskResult
 from nasbench_lab.training.filelock import FileLock, lock_path
@@ -36,6 +37,7 @@ log = logging.getLogger(__name__)
 
 TrainFn = Callable[..., RunRecord]
 LatencyFn = Callable[[int, str, Recipe], float]
+FiguresFn = Callable[[str, Recipe], dict[str, np.ndarray]]
 
 
 # --------------------------------------------------------------------------- arch selection
@@ -115,13 +117,14 @@ def plan_tasks(
     Returns:
         Tasks in seed-major order (all archs of the first seed, then the next seed), so a partial
         fill has whole seeds. For ``classes``, a representative is trained when it or any member of
-        its class is missing for that seed; its task lists the missing members to map to.
+        its class is missing for that seed; its task lists the missing members to map to, and the
+        tasks of the first seed measure the members' latency.
     """
     column = {int(s): k for k, s in enumerate(file_seeds)}
     archs = selection.arch_indices()
     members_of = _class_members() if selection.mode == "classes" else None
     tasks = []
-    for seed in seeds:
+    for position, seed in enumerate(seeds):
         done = filled[:, column[int(seed)]]
         for arch in archs:
             members: tuple[int, ...] = ()
@@ -133,7 +136,7 @@ def plan_tasks(
                         "retraining it to map its results", arch, seed, len(members),
                     )
             if not done[arch] or members:
-                tasks.append(Task(int(arch), dataset, recipe, int(seed), members=members))
+                tasks.append(Task(int(arch), dataset, recipe, int(seed), members=members, measure_members=position == 0))
     return tasks
 
 
@@ -154,26 +157,33 @@ class TrainJob:
     Picklable as long as ``train_fn`` and ``latency_fn`` are module-level functions.
 
     Attributes:
-        train_fn: ``train(arch, dataset, recipe, seed, **train_kwargs) -> RunRecord``.
+        train_fn: ``train(arch, dataset, recipe, seed, **train_kwargs) -> RunRecord``; ``None`` means
+            nasbench-lab's trainer (imported in the worker, so the main process need not load torch).
         train_kwargs: extra keyword arguments (device, threads, data_root, ...).
         latency_fn: ``latency(arch_index, dataset, recipe) -> seconds`` for mapped members, or
             ``None`` to leave their latency NaN.
+        figures_fn: ``figures(dataset, recipe) -> {"params": (15625,), "flops": (15625,)}``, run once
+            in the main process so every arch gets its own exact figures, or ``None``.
     """
 
-    train_fn: TrainFn
+    train_fn: TrainFn | None = None
     train_kwargs: dict[str, Any] = field(default_factory=dict)
     latency_fn: LatencyFn | None = None
+    figures_fn: FiguresFn | None = None
 
     def __call__(self, task: Task) -> TaskResult:
         """Train ``task`` and check that the record is the entry that was asked for."""
-        record = self.train_fn(Arch.from_index(task.arch_index), task.dataset, task.recipe, task.seed, **self.train_kwargs)
+        train_fn = self.train_fn
+        if train_fn is None:
+            from nasbench_lab.training.trainer import train as train_fn
+        record = train_fn(Arch.from_index(task.arch_index), task.dataset, task.recipe, task.seed, **self.train_kwargs)
         if (record.arch_index, record.seed) != (task.arch_index, task.seed):
             raise ValueError(
                 f"trainer returned arch {record.arch_index} seed {record.seed} for arch {task.arch_index} "
                 f"seed {task.seed}"
             )
         record.check(task.recipe)
-        if self.latency_fn is None:
+        if self.latency_fn is None or not task.measure_members:
             latency = tuple(math.nan for _ in task.members)
         else:
             latency = tuple(float(self.latency_fn(m, task.dataset, task.recipe)) for m in task.members)
@@ -184,8 +194,10 @@ class TrainJob:
 class FillTarget(Protocol):
     """The benchmark file as the engine sees it (the HDF5 one is :class:`~.journal.BenchmarkTarget`)."""
 
-    def prepare(self, dataset: str, recipe: Recipe, seeds: Sequence[int]) -> None:
-        """Add the recipe, the seeds and the per-arch figures if the file lacks them."""
+    def prepare(
+        self, dataset: str, recipe: Recipe, seeds: Sequence[int], arch_metrics: dict[str, np.ndarray] | None
+    ) -> None:
+        """Add the recipe, the seeds and the per-arch figures (shape ``(15625,)`` each) if absent."""
 
     def filled(self, dataset: str, recipe: str) -> tuple[np.ndarray, list[int]]:
         """The filled mask ``(15625, n_seeds)`` and the seed value of each column."""
@@ -270,9 +282,11 @@ def fill(
     if retries < 0 or fold_every < 1:
         raise ConfigError(f"--retries must be >= 0 and --fold-every >= 1 (got {retries}, {fold_every})")
     with FileLock(lock_path(bench_path), what=str(bench_path)):
+        _remove_stale_temporaries(bench_path)
         journal = Journal(journal_path(bench_path))
         report = FillReport(recovered=recover(journal, target))
-        target.prepare(dataset, recipe, seeds)
+        figures = job.figures_fn(dataset, recipe) if job.figures_fn is not None else None
+        target.prepare(dataset, recipe, seeds, figures)
         filled, file_seeds = target.filled(dataset, recipe.name)
         tasks = plan_tasks(filled, file_seeds, seeds, selection, dataset, recipe)
         report.planned = len(tasks)
@@ -283,6 +297,31 @@ def fill(
     for arch, seed, error in report.failed:
         log.error("arch %d seed %d failed %d times; last error: %s", arch, seed, retries + 1, error)
     return report
+
+
+def _remove_stale_temporaries(bench_path: str) -> None:
+    """Delete temporary copies that writers killed mid-fold left beside the file (their pid is gone)."""
+    import os
+    from pathlib import Path
+
+    path = Path(bench_path)
+    for tmp in path.parent.glob(f"{path.name}.*-*.tmp.h5"):
+        pid = tmp.name[len(path.name) + 1 :].split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            log.info("removing %s, left by a writer that was killed", tmp)
+            tmp.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    import os
+
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    return True
 
 
 class _Drive:
@@ -354,3 +393,113 @@ class _Drive:
             self.target.fold(self.pending)
             self.journal.clear()
         self.pending, self.pending_runs = [], 0
+
+
+# --------------------------------------------------------------------------- the real trainer's glue
+def network_figures(dataset: str, recipe: Recipe, *, data_root: str | None = None) -> dict[str, np.ndarray]:
+    """Exact params and FLOPs (millions) of all 15,625 archs' networks under ``recipe`` on ``dataset``.
+
+    Returns:
+        ``{"params": (15625,), "flops": (15625,)}``.
+    """
+    from nasbench_lab.training.data import load_dataset
+    from nasbench_lab.training.network import flops_many, params_many
+
+    data = load_dataset(dataset, root=data_root)
+    sizes = dict(C=recipe.config["C"], N=recipe.config["N"], in_channels=data.image_shape[0], num_classes=data.num_classes)
+    indices = space.all_indices()
+    return {
+        "params": params_many(indices, **sizes),
+        "flops": flops_many(indices, **sizes, image_size=data.image_shape[-1]),
+    }
+
+
+def arch_latency(
+    arch_index: int, dataset: str, recipe: Recipe, *, device: str = "cpu", threads: int = 1, data_root: str | None = None
+) -> float:
+    """Seconds per forward pass of one test batch through ``arch_index``'s network, as the trainer measures it."""
+    from nasbench_lab.training.data import load_dataset
+    from nasbench_lab.training.network import build_network
+    from nasbench_lab.training.trainer import Runtime, measure_latency
+
+    runtime = Runtime.for_device(device, threads)
+    data = load_dataset(dataset, root=data_root, device=runtime.device)
+    cfg = recipe.config
+    model = build_network(arch_index, C=cfg["C"], N=cfg["N"], in_channels=data.image_shape[0], num_classes=data.num_classes)
+    model = model.to(runtime.device)
+    if runtime.channels_last:
+        import torch
+
+        model = model.to(memory_format=torch.channels_last)
+    return measure_latency(model, data.eval_split("test")[0][: cfg["batch_size"]], runtime)
+
+
+def default_job(
+    *, device: str = "cpu", threads: int = 1, data_root: str | None = None, compile: bool = False,
+    train_fn: TrainFn | None = None,
+) -> TrainJob:
+    """The job of a real fill: nasbench-lab's trainer, member latency and exact figures.
+
+    Args:
+        device, threads, data_root, compile: passed to the trainer.
+        train_fn: another trainer with the same signature (tests, custom trainers).
+    """
+    return TrainJob(
+        train_fn=train_fn,
+        train_kwargs={"device": device, "threads": threads, "data_root": data_root, "compile": compile},
+        latency_fn=partial(arch_latency, device=device, threads=threads, data_root=data_root),
+        figures_fn=partial(network_figures, data_root=data_root),
+    )
+
+
+def fill_provenance(device: str) -> dict[str, str]:
+    """Provenance of recipes a fill creates."""
+    import platform
+
+    from nasbench_lab import __version__
+
+    return {"source": f"nasbench-lab fill (nasbench-lab {__version__} trainer)", "device": f"{device} on {platform.machine()}"}
+
+
+class OnDemandFiller:
+    """``fill_missing`` for :meth:`Benchmark.open`: trains one missing entry and stores it.
+
+    The entry goes through the same lock, journal and atomic fold as ``nasbench-lab fill`` (so it is
+    refused while a fill holds the file).
+
+    Args:
+        bench_path: the benchmark file.
+        job: what to run (default: :func:`default_job`).
+        retries: extra attempts before giving up.
+    """
+
+    def __init__(self, bench_path: str, job: TrainJob | None = None, retries: int = 0) -> None:
+        self.bench_path = str(bench_path)
+        self.job = job or default_job()
+        self.retries = retries
+
+    def __call__(self, arch_index: int, dataset: str, recipe: str, seed: int) -> None:
+        """Train ``arch_index`` with ``seed`` under the file's ``recipe`` for ``dataset`` and store it.
+
+        Raises:
+            FillError: the training failed on every attempt.
+            FillLockedError: a fill is running on the file.
+        """
+        from nasbench_lab.benchmark.store import Benchmark
+        from nasbench_lab.training.executors import InlineExecutor
+        from nasbench_lab.training.journal import BenchmarkTarget
+
+        with Benchmark.open(self.bench_path) as bench:
+            stored = bench.recipe(dataset, recipe)
+        device = str(self.job.train_kwargs.get("device", "cpu"))
+        report = fill(
+            self.bench_path, dataset, stored, [int(seed)], ArchSelection("list", (int(arch_index),)),
+            executor=InlineExecutor(), job=self.job, target=BenchmarkTarget(self.bench_path, fill_provenance(device)),
+            retries=self.retries, fold_every=1, progress=False,
+        )
+        if report.failed:
+            raise FillError(f"training arch {arch_index} ({dataset}/{recipe}, seed {seed}) failed: {report.failed[0][2]}")
+
+
+class FillError(NasbenchLabError):
+    """An entry could not be trained."""

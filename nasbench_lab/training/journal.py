@@ -14,7 +14,10 @@ Entries are plain dicts (JSON objects):
 * ``{"kind": "failure", "dataset", "recipe", "seed", "arch_index", "attempt", "error"}``: one failed
   attempt.
 
-Folding entries into the HDF5 file: :class:`BenchmarkTarget` (below, once the writer lands).
+:class:`BenchmarkTarget` folds entries into the HDF5 benchmark file (through the atomic
+:class:`~nasbench_lab.benchmark.writer.BenchmarkWriter`) and answers what the file already holds.
+Entries that failed and have not succeeded since are kept, per recipe, in the JSON attribute
+``fill_failures`` of the recipe's group (shown with the provenance by ``nasbench-lab info``).
 """
 
 from __future__ import annotations
@@ -24,12 +27,13 @@ import math
 import os
 import zlib
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
 import numpy as np
 
-from nasbench_lab.benchmark.schema import RunRecord
-from nasbench_lab.errors import NasbenchLabError
+from nasbench_lab.benchmark.schema import Recipe, RunRecord
+from nasbench_lab.errors import ConfigError, NasbenchLabError
+from nasbench_lab.space import N_ARCHS as N_ARCHS_
 
 JOURNAL_VERSION = 1
 
@@ -229,3 +233,151 @@ def failure_entry(dataset: str, recipe: str, arch_index: int, seed: int, attempt
         "attempt": int(attempt),
         "error": str(error),
     }
+
+
+# --------------------------------------------------------------------------- folding into the HDF5 file
+FAILURES_ATTR = "fill_failures"
+
+
+def records_of(entry: dict[str, Any]) -> list[RunRecord]:
+    """The records a run entry stores: the trained run, then a mapped copy per member."""
+    record = record_from_json(entry["record"])
+    records = [record]
+    for member, latency in zip(entry["members"], entry["member_latency"]):
+        copy = record.remapped(int(member))
+        copy.latency = _float(latency)
+        records.append(copy)
+    return records
+
+
+def merge_failures(stored: list[dict[str, Any]], entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Update the unresolved-failure list with new journal entries.
+
+    A failure entry adds an attempt (and its error) to its ``(arch_index, seed)``; a run entry for the
+    same pair resolves it. Returns the list sorted by ``(seed, arch_index)``.
+    """
+    table = {(int(f["arch_index"]), int(f["seed"])): dict(f) for f in stored}
+    for entry in entries:
+        key = (int(entry["arch_index"]), int(entry["seed"]))
+        if entry["kind"] == "run":
+            table.pop(key, None)
+        else:
+            old = table.get(key, {"arch_index": key[0], "seed": key[1], "attempts": 0})
+            table[key] = {**old, "attempts": int(old["attempts"]) + 1, "error": entry["error"]}
+    return [table[k] for k in sorted(table, key=lambda k: (k[1], k[0]))]
+
+
+def _writer_class() -> type:
+    from nasbench_lab.benchmark.writer import BenchmarkWriter
+
+    class FillWriter(BenchmarkWriter):
+        """The benchmark writer plus the fill's failure attribute."""
+
+        def failures(self, dataset: str, recipe_name: str) -> list[dict[str, Any]]:
+            """Unresolved failures stored for the recipe."""
+            return json.loads(str(self._group(dataset, recipe_name).attrs.get(FAILURES_ATTR, "[]")))
+
+        def set_failures(self, dataset: str, recipe_name: str, failures: list[dict[str, Any]]) -> None:
+            """Replace the recipe's unresolved-failure list (the attribute is removed when empty)."""
+            attrs = self._group(dataset, recipe_name).attrs
+            if failures:
+                attrs[FAILURES_ATTR] = json.dumps(failures, sort_keys=True)
+            elif FAILURES_ATTR in attrs:
+                del attrs[FAILURES_ATTR]
+
+    return FillWriter
+
+
+class BenchmarkTarget:
+    """The HDF5 benchmark file as the fill engine sees it.
+
+    Args:
+        path: the benchmark file (created on :meth:`prepare` if absent).
+        provenance: provenance of new recipes (``source`` required; see ``BenchmarkWriter.add_recipe``).
+    """
+
+    def __init__(self, path: str | os.PathLike[str], provenance: dict[str, str]) -> None:
+        self.path = Path(path)
+        self.provenance = dict(provenance)
+
+    def _stored(self, dataset: str, recipe: str) -> tuple[list[int] | None, np.ndarray | None]:
+        """Seeds and per-arch params of the recipe in the file (``None, None`` if it has no such recipe)."""
+        from nasbench_lab.benchmark.store import Benchmark
+
+        if not self.path.exists():
+            return None, None
+        with Benchmark.open(self.path) as bench:  # checks the file's format first
+            if dataset not in bench.datasets or recipe not in bench.recipes(dataset):
+                return None, None
+            seeds = bench.seeds(dataset, recipe)
+        import h5py
+
+        with h5py.File(self.path, "r", locking=False) as file:
+            return seeds, np.asarray(file[f"{dataset}/{recipe}/params"][...], dtype=np.float64)
+
+    def prepare(
+        self,
+        dataset: str,
+        recipe: Recipe,
+        seeds: Sequence[int],
+        arch_metrics: dict[str, np.ndarray] | None = None,
+    ) -> None:
+        """Add the recipe and any new seeds, and per-arch ``arch_metrics`` (all 15,625 archs) if absent.
+
+        Raises:
+            ConfigError: the file holds a recipe of that name with other eval points or config.
+        """
+        stored_seeds, params = self._stored(dataset, recipe.name)
+        new_seeds = [int(s) for s in seeds if stored_seeds is None or int(s) not in stored_seeds]
+        need_figures = arch_metrics is not None and (params is None or bool(np.isnan(params).any()))
+        if stored_seeds is not None and not new_seeds and not need_figures:
+            self._check_recipe(dataset, recipe)
+            return
+        with _writer_class()(self.path) as writer:
+            if stored_seeds is None:
+                writer.add_recipe(dataset, recipe, seeds=[int(s) for s in seeds], provenance=self.provenance)
+            else:
+                self._check_recipe(dataset, recipe)
+                writer.add_seeds(dataset, recipe.name, new_seeds)
+            if need_figures:
+                writer.write_arch_metrics(dataset, recipe.name, np.arange(N_ARCHS_), **arch_metrics)
+
+    def _check_recipe(self, dataset: str, recipe: Recipe) -> None:
+        from nasbench_lab.benchmark.store import Benchmark
+
+        with Benchmark.open(self.path) as bench:
+            stored = bench.recipe(dataset, recipe.name)
+        if stored.eval_points != recipe.eval_points or stored.config != json.loads(json.dumps(recipe.config)):
+            raise ConfigError(
+                f"{self.path} already holds a recipe {recipe.name!r} for {dataset} with other eval points or "
+                "config; fill another file, or register the changed protocol under a new recipe name"
+            )
+
+    def filled(self, dataset: str, recipe: str) -> tuple[np.ndarray, list[int]]:
+        """The file's filled mask ``(15625, n_seeds)`` and its seed values."""
+        from nasbench_lab.benchmark.store import Benchmark
+
+        with Benchmark.open(self.path) as bench:
+            return bench.filled(dataset, recipe), bench.seeds(dataset, recipe)
+
+    def fold(self, entries: list[dict[str, Any]]) -> None:
+        """Write journal entries into the file with one atomic replace (idempotent: refolding is harmless)."""
+        groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        for entry in entries:
+            groups.setdefault((entry["dataset"], entry["recipe"]), []).append(entry)
+        with _writer_class()(self.path) as writer:
+            for (dataset, recipe), group in groups.items():
+                records = [r for e in group if e["kind"] == "run" for r in records_of(e)]
+                if records:
+                    writer.write_runs(dataset, recipe, records)
+                stored = writer.failures(dataset, recipe)
+                merged = merge_failures(stored, group)
+                if merged != stored:
+                    writer.set_failures(dataset, recipe, merged)
+
+    def failures(self, dataset: str, recipe: str) -> list[dict[str, Any]]:
+        """Unresolved failures stored for the recipe (``[]`` if none)."""
+        import h5py
+
+        with h5py.File(self.path, "r", locking=False) as file:
+            return json.loads(str(file[f"{dataset}/{recipe}"].attrs.get(FAILURES_ATTR, "[]")))

@@ -32,6 +32,7 @@ def fake_train(
     sleep: float = 0.0,
     fail_always: Sequence[int] = (),
     fail_once_dir: str | None = None,
+    **_trainer_options: Any,
 ) -> RunRecord:
     """A trainer stand-in: sleeps, then returns :func:`fake_curves`.
 
@@ -77,8 +78,9 @@ class MemoryTarget:
         self.folds = 0
         self.prefilled: np.ndarray | None = None  # (15625, n_seeds) mask of entries filled before
 
-    def prepare(self, dataset: str, recipe: Recipe, seeds: Sequence[int]) -> None:
+    def prepare(self, dataset: str, recipe: Recipe, seeds: Sequence[int], arch_metrics: Any = None) -> None:
         self.recipe = recipe
+        self.arch_metrics = arch_metrics
         self.seeds += [int(s) for s in seeds if int(s) not in self.seeds]
 
     def filled(self, dataset: str, recipe: str) -> tuple[np.ndarray, list[int]]:
@@ -115,3 +117,13 @@ def dying_train(arch: space.Arch, dataset: str, recipe: Recipe, seed: int, *, di
 
         os._exit(3)
     return fake_train(arch, dataset, recipe, seed)
+
+
+def sleepy_train(arch: space.Arch, dataset: str, recipe: Recipe, seed: int, **options: Any) -> RunRecord:
+    """:func:`fake_train` taking 0.1 s per entry (for kill-and-resume tests through the CLI)."""
+    return fake_train(arch, dataset, recipe, seed, sleep=0.1, **options)
+
+
+def arch3_fails_train(arch: space.Arch, dataset: str, recipe: Recipe, seed: int, **options: Any) -> RunRecord:
+    """:func:`fake_train` that always fails for arch 3."""
+    return fake_train(arch, dataset, recipe, seed, fail_always=(3,), **options)
