@@ -19,14 +19,18 @@ from nasbench_lab.errors import NasbenchLabError
 
 try:  # numpy >= 2 renamed numpy.core to numpy._core; old pickles name either
     from numpy._core import multiarray as _multiarray
+    from numpy._core import numeric as _numeric
 except ImportError:  # pragma: no cover - numpy 1.x
     from numpy.core import multiarray as _multiarray  # type: ignore[no-redef]
+    from numpy.core import numeric as _numeric  # type: ignore[no-redef]
 
 # (module, name) pairs a pickled numpy array may reference.
 _ALLOWED: dict[tuple[str, str], Any] = {("numpy", "ndarray"): np.ndarray, ("numpy", "dtype"): np.dtype}
 for _module in ("numpy.core.multiarray", "numpy._core.multiarray"):
     _ALLOWED[(_module, "_reconstruct")] = _multiarray._reconstruct
     _ALLOWED[(_module, "scalar")] = _multiarray.scalar
+for _module in ("numpy.core.numeric", "numpy._core.numeric"):  # protocol 5 arrays
+    _ALLOWED[(_module, "_frombuffer")] = _numeric._frombuffer
 # Protocol-2 pickles written by Python 3 store bytes as codecs.encode(text, "latin1"): pure, harmless.
 _ALLOWED[("_codecs", "encode")] = codecs.encode
 
