@@ -159,3 +159,39 @@ def test_recover_without_journal_is_a_no_op(tmp_path) -> None:
 def test_bad_engine_settings_are_refused(tmp_path) -> None:
     with pytest.raises(ConfigError):
         _fill(tmp_path, MemoryTarget(), ArchSelection.parse("1,"), fold_every=0)
+
+
+# --------------------------------------------------------------------------- on-demand filling
+from nasbench_lab.benchmark.store import Benchmark  # noqa: E402
+from nasbench_lab.training.fill import FillError, OnDemandFiller, default_job  # noqa: E402
+from nasbench_lab.training.journal import BenchmarkTarget  # noqa: E402
+
+
+def test_on_demand_filler_trains_and_stores_a_missing_entry(tmp_path) -> None:
+    path = tmp_path / "b.h5"
+    BenchmarkTarget(path, {"source": "test"}).prepare("digits", RECIPE, [0, 1], None)
+    filler = OnDemandFiller(str(path), job=TrainJob(fake_train, {"fail_always": [8]}))
+    with Benchmark.open(path, fill_missing=filler) as bench:
+        value = bench.query(6, "digits", "valid_acc", seed=1, recipe="tiny")
+        assert value == pytest.approx(fake_curves(6, 1, 3)["valid_acc"][-1])
+        with pytest.raises(FillError, match="arch 8 .*loss is NaN"):
+            bench.query(8, "digits", "valid_acc", seed=0, recipe="tiny")
+    with Benchmark.open(path) as bench:
+        assert np.flatnonzero(bench.filled("digits", "tiny").any(axis=1)).tolist() == [6]
+
+
+def test_on_demand_filler_with_the_real_trainer(tmp_path) -> None:
+    from nasbench_lab.training.recipes import get_recipe
+
+    path = tmp_path / "b.h5"
+    recipe = get_recipe("digits")
+    job = default_job()
+    BenchmarkTarget(path, {"source": "test"}).prepare("digits", recipe, [0], job.figures_fn("digits", recipe))
+    with Benchmark.open(path, fill_missing=OnDemandFiller(str(path), job=job)) as bench:
+        acc = bench.query(1462, "digits", "test_acc", seed=0, recipe="digits")  # all nor_conv_3x3
+        assert 10.0 < acc <= 100.0
+        params = bench.query_many([1462, 1651], "digits", "params", recipe="digits", missing="nan")
+    from nasbench_lab.training.network import build_network, module_params
+
+    assert params[0] == pytest.approx(module_params(build_network(1462, C=8, N=1, in_channels=1)), abs=1e-6)
+    assert params[1] < params[0]  # all-none has no cell weights, filled from the exact figures

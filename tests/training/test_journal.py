@@ -106,3 +106,69 @@ def test_curves_survive_the_journal_exactly(values: list[float]) -> None:
     back = record_from_json(entry["record"])
     np.testing.assert_array_equal(back.curves["test_loss"], np.array(values))
     assert entry["member_latency"] == [0.1, None]
+
+
+# --------------------------------------------------------------------------- folding into an HDF5 file
+from nasbench_lab.benchmark.schema import Recipe  # noqa: E402
+from nasbench_lab.benchmark.store import Benchmark  # noqa: E402
+from nasbench_lab.errors import ConfigError  # noqa: E402
+from nasbench_lab.training.journal import BenchmarkTarget, merge_failures  # noqa: E402
+
+TINY = Recipe(name="tiny", eval_points=(1.0, 2.0, 3.0), config={"C": 8})
+PROVENANCE = {"source": "test"}
+
+
+def _tiny_record(arch: int, seed: int) -> RunRecord:
+    rng = np.random.default_rng([arch, seed])
+    return RunRecord(arch_index=arch, seed=seed, curves={"valid_acc": rng.uniform(0, 100, 3)},
+                     eval_time=0.1, params=9.0, flops=8.0, latency=0.5)
+
+
+def test_target_prepare_creates_recipe_seeds_and_figures(tmp_path) -> None:
+    target = BenchmarkTarget(tmp_path / "b.h5", PROVENANCE)
+    figures = {"params": np.arange(15625) / 1e3, "flops": np.arange(15625) / 1e2}
+    target.prepare("digits", TINY, [0], figures)
+    target.prepare("digits", TINY, [0, 5], figures)
+    filled, seeds = target.filled("digits", "tiny")
+    assert seeds == [0, 5] and filled.shape == (15625, 2) and not filled.any()
+    with Benchmark.open(tmp_path / "b.h5") as bench:
+        assert bench.provenance("digits", "tiny")["source"] == "test"
+    with pytest.raises(ConfigError, match="other eval points or config"):
+        target.prepare("digits", Recipe(name="tiny", eval_points=(1.0, 2.0, 3.0), config={"C": 16}), [0], None)
+
+
+def test_fold_stores_runs_mapped_members_and_failures(tmp_path) -> None:
+    target = BenchmarkTarget(tmp_path / "b.h5", PROVENANCE)
+    target.prepare("digits", TINY, [0, 1], None)
+    entries = [
+        run_entry("digits", "tiny", _tiny_record(10, 1), members=[20, 30], member_latency=[0.25, math.nan]),
+        failure_entry("digits", "tiny", 11, 0, 0, "RuntimeError: a"),
+        failure_entry("digits", "tiny", 12, 0, 0, "RuntimeError: b"),
+        failure_entry("digits", "tiny", 12, 0, 1, "RuntimeError: c"),
+        run_entry("digits", "tiny", _tiny_record(11, 0)),  # the retry of 11 succeeded
+    ]
+    target.fold(entries)
+    target.fold(entries[:1])  # folding again (a crash before the journal was emptied) changes nothing
+    with Benchmark.open(tmp_path / "b.h5") as bench:
+        filled = bench.filled("digits", "tiny")
+        assert sorted(zip(*np.nonzero(filled))) == [(10, 1), (11, 0), (20, 1), (30, 1)]
+        assert list(bench.mapped_from("digits", "tiny")[[10, 20, 30], 1]) == [-1, 10, 10]
+        curves = bench.curves_many([10, 20, 30], "digits", "valid_acc", seed=1, recipe="tiny")
+        latency = bench.query_many([10, 20, 30], "digits", "latency", recipe="tiny", missing="nan")
+    np.testing.assert_array_equal(curves[1], curves[0])
+    np.testing.assert_array_equal(curves[2], curves[0])
+    assert latency[0] == 0.5 and latency[1] == 0.25 and math.isnan(latency[2])
+    assert target.failures("digits", "tiny") == [
+        {"arch_index": 12, "seed": 0, "attempts": 2, "error": "RuntimeError: c"}
+    ]
+    target.fold([run_entry("digits", "tiny", _tiny_record(12, 0))])
+    assert target.failures("digits", "tiny") == []
+
+
+def test_merge_failures_counts_attempts_across_folds() -> None:
+    first = merge_failures([], [failure_entry("d", "r", 1, 0, 0, "x")])
+    second = merge_failures(first, [failure_entry("d", "r", 1, 0, 1, "y"), failure_entry("d", "r", 0, 2, 0, "z")])
+    assert second == [
+        {"arch_index": 1, "seed": 0, "attempts": 2, "error": "y"},
+        {"arch_index": 0, "seed": 2, "attempts": 1, "error": "z"},
+    ]
