@@ -26,10 +26,10 @@ Selection = Union[str, int, np.ndarray]
 _MISSING_MODES = ("raise", "nan")
 
 
-def check_metric(metric: str, allowed: tuple[str, ...] = METRICS) -> str:
+def check_metric(metric: str, allowed: tuple[str, ...] = METRICS, kind: str = "metrics") -> str:
     """Return ``metric`` if it is one of ``allowed``, else raise :class:`ConfigError` listing them."""
     if metric not in allowed:
-        raise ConfigError(f"unknown metric {metric!r}; valid metrics: {', '.join(allowed)}")
+        raise ConfigError(f"unknown metric {metric!r} here; valid {kind}: {', '.join(allowed)}")
     return metric
 
 
@@ -129,14 +129,17 @@ class QueryEngine:
         bad = _bad_rows(out)
         if not bad.any():
             return out
-        pairs = self._unfilled_pairs(table, idx[bad], _subset(sel, bad))
+        with self.bench.reading():
+            pairs = self._unfilled_pairs(table, idx[bad], _subset(sel, bad))
         if self.bench._fill(pairs):
             table = self.bench._table(table.dataset, table.recipe.name)
             out = regather(table)
             bad = _bad_rows(out)
             if not bad.any():
                 return out
-        raise self._missing_error(table, idx, sel, metric, bad)
+        with self.bench.reading():
+            error = self._missing_error(table, idx, sel, metric, bad)
+        raise error
 
     def _unfilled_pairs(self, table: RecipeTable, idx: np.ndarray, sel: Selection) -> list[tuple[int, str, str, int]]:
         filled = table.filled[idx]
@@ -178,7 +181,7 @@ class QueryEngine:
     ) -> np.ndarray:
         """Curves ``(n, epochs)``; see ``Benchmark.curves_many``."""
         check_missing(missing)
-        check_metric(metric, CURVE_METRICS)
+        check_metric(metric, CURVE_METRICS, "curve metrics")
         table = self.bench._table(dataset, recipe)
         k = _n_columns(table, epochs)
         if seed is None:

@@ -117,7 +117,7 @@ class Benchmark:
 
     def _load(self) -> None:
         try:
-            self._file = h5py.File(self.path, "r", locking=False)
+            self._file = h5py.File(self.path, "r")
         except OSError as exc:
             raise BenchmarkFormatError(
                 f"cannot read {self.path} as HDF5 ({exc}); it is truncated or corrupt: re-create or re-copy it"
