@@ -496,6 +496,7 @@ def run_study(spec: StudySpec, out: str | Path, *, workers: int = 1, executor: s
     """
     from tqdm import tqdm
 
+    from nasbench_lab import report
     from nasbench_lab.report import UnitResult, write_atomic
     from nasbench_lab.simulator import check_executor, run_units, study_table
 
@@ -509,7 +510,7 @@ def run_study(spec: StudySpec, out: str | Path, *, workers: int = 1, executor: s
     todo = [(label, seed) for label in spec.labels for seed in spec.seeds
             if not _unit_path(units_dir, label, seed).exists()]
     total = len(spec.labels) * len(spec.seeds)
-    write_outputs(out, manifest, _load_units(units_dir, spec), total)
+    report.write_manifest(out / "manifest.json", dict(manifest, units_total=total, complete=False))
     bar = tqdm(total=total, initial=total - len(todo), desc=spec.name, unit="unit", disable=None if progress else True)
     try:
         for unit in run_units(spec, todo, workers=workers, executor=executor, address=address):

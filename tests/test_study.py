@@ -12,7 +12,6 @@ import pytest
 
 from nasbench_lab import simulator
 from nasbench_lab.benchmark.store import Benchmark
-from nasbench_lab.benchmark.synthetic import make_synthetic
 from nasbench_lab.errors import ConfigError, NasbenchLabError
 from nasbench_lab.search.base import STRATEGIES, Observation, Proposal, Strategy
 from nasbench_lab.search.common import ConfiguredStrategy, Param
@@ -23,10 +22,10 @@ from nasbench_lab.study import (
 REPO = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture(scope="module")
-def bench_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A small synthetic benchmark: digits, 2 seeds, 6 curve columns, proxies."""
-    return make_synthetic(tmp_path_factory.mktemp("bench") / "syn.h5", n_epochs=6, with_proxies=True)
+@pytest.fixture
+def bench_path(synthetic_bench_path: Path) -> Path:
+    """The session's synthetic benchmark (digits, seeds 777 and 888, 12 columns, proxies); read only."""
+    return synthetic_bench_path
 
 
 class Scripted(Strategy):
@@ -190,7 +189,7 @@ def test_cost_is_charged_once_per_column_and_cache_is_free(bench_path: Path) -> 
     bench = Benchmark.open(bench_path)
     sim = _simulator(bench_path)
     first, k = sim.evaluate(Proposal(100))
-    assert k == 6 and first.cost == pytest.approx(bench.cost(100, "digits"))
+    assert k == 12 and first.cost == pytest.approx(bench.cost(100, "digits"))
     again, _ = sim.evaluate(Proposal(100, 3))  # lower fidelity of a paid arch: cached
     assert again.cost == 0 and again.value == first.curve[2]
     low, _ = sim.evaluate(Proposal(200, 2))
@@ -221,7 +220,7 @@ def test_random_seed_mode_draws_both_seeds(bench_path: Path) -> None:
     assert {p[0] for p in picks if len(p) == 1} == set(bench.seeds("digits"))
 
 
-@pytest.mark.parametrize("proposal", [Proposal(5, 0), Proposal(5, 7), Proposal(15625), Proposal(-1)])
+@pytest.mark.parametrize("proposal", [Proposal(5, 0), Proposal(5, 13), Proposal(15625), Proposal(-1)])
 def test_bad_proposals_are_refused(bench_path: Path, proposal: Proposal) -> None:
     with pytest.raises(NasbenchLabError, match="strategy 'x'"):
         _simulator(bench_path).evaluate(proposal)
@@ -247,7 +246,7 @@ def test_proxy_oracle_charges_each_arch_once(bench_path: Path) -> None:
 def test_unit_incumbent_and_reported_metric(bench_path: Path) -> None:
     bench = Benchmark.open(bench_path)
     unit = simulator.run_unit(_spec(bench_path), "REA", 1)
-    assert unit.n_queries == 12 and (unit.epochs == 6).all()
+    assert unit.n_queries == 12 and (unit.epochs == 12).all()
     best_so_far = [int(unit.arch[: t + 1][np.argmax(unit.objective[: t + 1])]) for t in range(12)]
     np.testing.assert_allclose(unit.reported, bench.query_many(best_so_far, "digits", "test_acc"))
     costs = bench.cost_many(unit.arch, "digits")
@@ -255,6 +254,12 @@ def test_unit_incumbent_and_reported_metric(bench_path: Path) -> None:
     charged = np.zeros(12)
     charged[first] = costs[first]
     np.testing.assert_allclose(unit.simulated_time, np.cumsum(charged))
+
+
+def test_missing_entries_stop_the_unit_with_the_benchmarks_error(partial_bench_path: Path) -> None:
+    spec = _spec(partial_bench_path, budget=BudgetSpec(queries=60))
+    with pytest.raises(NasbenchLabError, match="nasbench-lab fill"):
+        simulator.run_unit(spec, "random", 0)
 
 
 def test_time_budget_stops_after_the_crossing_query(bench_path: Path) -> None:
