@@ -1,0 +1,287 @@
+"""Shared machinery of the search strategies: validated parameters, the one-hot table, unseen sampling.
+
+Every strategy is built as ``Cls(rng, *, max_epochs, proxy_oracle, **params)`` where ``params`` come
+from a study spec. :class:`ConfiguredStrategy` declares its parameters once, in ``PARAMS``, as
+:class:`Param` entries; the constructor fills defaults, refuses unknown names and checks types and
+ranges, raising :class:`~nasbench_lab.errors.ConfigError` naming the bad parameter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Callable, ClassVar
+
+import numpy as np
+
+from nasbench_lab import space
+from nasbench_lab.errors import ConfigError
+from nasbench_lab.search.base import Observation, Proposal, ProxyOracle, Strategy
+
+N_ONEHOT = space.N_EDGES * space.N_OPS  # 30
+
+
+@dataclass(frozen=True)
+class Param:
+    """One constructor parameter of a strategy.
+
+    Attributes:
+        default: value used when the spec does not give one.
+        kind: ``"int"``, ``"float"``, ``"str"``, ``"bool"``, ``"dict"`` or ``"callable"``.
+        low: smallest allowed value (numbers only), inclusive.
+        high: largest allowed value (numbers only), inclusive.
+        choices: allowed values (strings only).
+        optional: whether ``None`` is allowed.
+        doc: one line for the strategy guide.
+    """
+
+    default: Any
+    kind: str
+    low: float | None = None
+    high: float | None = None
+    choices: tuple[str, ...] | None = None
+    optional: bool = False
+    doc: str = ""
+
+    def check(self, owner: str, name: str, value: Any) -> Any:
+        """Return ``value`` converted to this parameter's kind.
+
+        Raises:
+            ConfigError: wrong type or out of range; the message names ``owner`` and ``name``.
+        """
+        if value is None:
+            if self.optional:
+                return None
+            raise ConfigError(f"{owner}: parameter {name!r} must be given (it cannot be None)")
+        where = f"{owner}: parameter {name!r}"
+        if self.kind == "int":
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+                raise ConfigError(f"{where} must be an integer, got {value!r}")
+            value = int(value)
+        elif self.kind == "float":
+            if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+                raise ConfigError(f"{where} must be a number, got {value!r}")
+            value = float(value)
+            if not np.isfinite(value):
+                raise ConfigError(f"{where} must be finite, got {value!r}")
+        elif self.kind == "str":
+            if not isinstance(value, str):
+                raise ConfigError(f"{where} must be a string, got {value!r}")
+            if self.choices is not None and value not in self.choices:
+                raise ConfigError(f"{where} must be one of {', '.join(self.choices)}; got {value!r}")
+        elif self.kind == "bool":
+            if not isinstance(value, bool):
+                raise ConfigError(f"{where} must be true or false, got {value!r}")
+        elif self.kind == "dict":
+            if not isinstance(value, dict):
+                raise ConfigError(f"{where} must be a table of settings, got {value!r}")
+            value = dict(value)
+        elif self.kind == "callable":
+            if not callable(value):
+                raise ConfigError(f"{where} must be callable, got {value!r}")
+        if self.low is not None and value < self.low:
+            raise ConfigError(f"{where} must be >= {self.low:g}, got {value!r}")
+        if self.high is not None and value > self.high:
+            raise ConfigError(f"{where} must be <= {self.high:g}, got {value!r}")
+        return value
+
+
+class ConfiguredStrategy(Strategy):
+    """A :class:`Strategy` whose keyword parameters are declared in ``PARAMS`` and validated.
+
+    Each validated parameter becomes an attribute of the same name. Subclasses call
+    ``super().__init__`` first and then build their state.
+
+    Args:
+        rng: the only source of randomness.
+        max_epochs: number of curve columns of the full-fidelity recipe.
+        proxy_oracle: zero-cost proxy oracle (only strategies with ``uses_proxies`` call it).
+        **params: the strategy's own parameters (see ``PARAMS``).
+
+    Raises:
+        ConfigError: an unknown parameter, or a value of the wrong type or range.
+    """
+
+    PARAMS: ClassVar[dict[str, Param]] = {}
+    proposes_repeats: ClassVar[bool] = False  # True: may re-propose an evaluated (arch, epochs)
+
+    def __init__(
+        self,
+        rng: np.random.Generator,
+        *,
+        max_epochs: int = 1,
+        proxy_oracle: ProxyOracle | None = None,
+        **params: Any,
+    ) -> None:
+        owner = getattr(type(self), "registry_name", type(self).__name__)
+        if not isinstance(rng, np.random.Generator):
+            raise ConfigError(f"{owner}: rng must be a numpy.random.Generator, got {type(rng).__name__}")
+        if isinstance(max_epochs, bool) or not isinstance(max_epochs, (int, np.integer)) or max_epochs < 1:
+            raise ConfigError(f"{owner}: max_epochs must be a positive integer, got {max_epochs!r}")
+        super().__init__(rng, max_epochs=int(max_epochs), proxy_oracle=proxy_oracle)
+        unknown = sorted(set(params) - set(self.PARAMS))
+        if unknown:
+            known = ", ".join(sorted(self.PARAMS)) or "none"
+            raise ConfigError(f"{owner}: unknown parameter {unknown[0]!r}; known parameters: {known}")
+        for name, spec in self.PARAMS.items():
+            setattr(self, name, spec.check(owner, name, params.get(name, spec.default)))
+        self.owner = owner
+
+
+# --------------------------------------------------------------------------- encodings
+@lru_cache(maxsize=1)
+def onehot_table() -> np.ndarray:
+    """One-hot encoding of every NB201 arch, shape ``(15625, 30)``; column ``edge * 5 + op``."""
+    ops = space.ops_matrix(space.all_indices()).astype(np.int64)
+    table = np.zeros((space.N_ARCHS, N_ONEHOT), dtype=np.float64)
+    rows = np.arange(space.N_ARCHS)[:, None]
+    table[rows, np.arange(space.N_EDGES)[None, :] * space.N_OPS + ops] = 1.0
+    table.setflags(write=False)
+    return table
+
+
+@lru_cache(maxsize=1)
+def all_ops() -> np.ndarray:
+    """Op ids of every NB201 arch, shape ``(15625, 6)``, int64."""
+    table = space.ops_matrix(space.all_indices()).astype(np.int64)
+    table.setflags(write=False)
+    return table
+
+
+def encode(indices: np.ndarray) -> np.ndarray:
+    """One-hot features of ``indices``, shape ``(n, 30)``."""
+    return onehot_table()[np.asarray(indices, dtype=np.int64)]
+
+
+# --------------------------------------------------------------------------- bookkeeping
+class History:
+    """The observations a strategy has been told, in order, plus a seen mask over all archs.
+
+    Attributes:
+        archs: list of told arch indices (repeats kept).
+        values: list of the observed objective values.
+        seen: boolean mask of shape ``(15625,)``.
+    """
+
+    def __init__(self) -> None:
+        self.archs: list[int] = []
+        self.values: list[float] = []
+        self.seen = np.zeros(space.N_ARCHS, dtype=bool)
+        self.best_arch: int | None = None
+        self.best_value = -np.inf
+
+    def add(self, arch: int, value: float) -> None:
+        """Record that ``arch`` scored ``value``."""
+        self.archs.append(int(arch))
+        self.values.append(float(value))
+        self.seen[arch] = True
+        if value > self.best_value:
+            self.best_value, self.best_arch = float(value), int(arch)
+
+    def __len__(self) -> int:
+        return len(self.archs)
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """Told archs and values as arrays of shape ``(n,)``."""
+        return np.asarray(self.archs, dtype=np.int64), np.asarray(self.values, dtype=np.float64)
+
+
+def random_unseen(rng: np.random.Generator, seen: np.ndarray) -> int:
+    """A uniformly drawn arch index not marked in ``seen`` (any arch once every arch is seen).
+
+    Draws by rejection while few archs are seen (fast), else from the explicit list of unseen ones.
+    """
+    n_seen = int(seen.sum()) if seen.size else 0
+    if n_seen < space.N_ARCHS // 2:
+        for _ in range(64):
+            index = int(rng.integers(space.N_ARCHS))
+            if not seen[index]:
+                return index
+    unseen = np.flatnonzero(~seen)
+    if unseen.size == 0:
+        return int(rng.integers(space.N_ARCHS))
+    return int(unseen[rng.integers(unseen.size)])
+
+
+def mutate_unseen(rng: np.random.Generator, parent: int, seen: np.ndarray, tries: int = 32) -> int:
+    """A one-edit mutation of ``parent`` not yet seen; a random unseen arch if ``tries`` all fail."""
+    ops = all_ops()[parent]
+    for _ in range(tries):
+        child = mutate_index(rng, ops)
+        if not seen[child]:
+            return child
+    return random_unseen(rng, seen)
+
+
+_CODE_WEIGHTS = np.array([space.N_OPS ** (space.N_EDGES - 1 - e) for e in range(space.N_EDGES)], dtype=np.int64)
+
+
+@lru_cache(maxsize=1)
+def _rank_of_code() -> np.ndarray:
+    """NB201 index of every product-order code, shape ``(15625,)``."""
+    codes = all_ops() @ _CODE_WEIGHTS
+    rank = np.empty(space.N_ARCHS, dtype=np.int64)
+    rank[codes] = np.arange(space.N_ARCHS)
+    return rank
+
+
+def mutate_index(rng: np.random.Generator, ops: np.ndarray) -> int:
+    """Index of ``ops`` (shape ``(6,)``) with one random edge set to a different random op.
+
+    Draws exactly as :meth:`nasbench_lab.space.Arch.mutate` does, without building ``Arch`` objects.
+    """
+    edge = int(rng.integers(space.N_EDGES))
+    new_op = int(rng.integers(space.N_OPS - 1))
+    if new_op >= ops[edge]:
+        new_op += 1
+    code = int(ops @ _CODE_WEIGHTS) + (new_op - int(ops[edge])) * int(_CODE_WEIGHTS[edge])
+    return int(_rank_of_code()[code])
+
+
+def index_from_ops(ops: np.ndarray) -> int:
+    """NB201 index of one op vector of shape ``(6,)``."""
+    return int(_rank_of_code()[int(np.asarray(ops, dtype=np.int64) @ _CODE_WEIGHTS)])
+
+
+def mutation_pool(rng: np.random.Generator, parents: np.ndarray, size: int, seen: np.ndarray) -> np.ndarray:
+    """Up to ``size`` distinct unseen archs made by mutating ``parents`` (cycled in order).
+
+    Returns:
+        Indices, shape ``(m,)`` with ``m <= size``; random unseen archs fill in when mutations repeat.
+    """
+    pool: dict[int, None] = {}
+    taken = seen.copy()
+    parents = np.asarray(parents, dtype=np.int64)
+    attempts = 0
+    while len(pool) < size and attempts < 20 * size:
+        parent = int(parents[attempts % parents.size])
+        attempts += 1
+        child = mutate_index(rng, all_ops()[parent])
+        if not taken[child]:
+            taken[child] = True
+            pool[child] = None
+    while len(pool) < size and not taken.all():
+        child = random_unseen(rng, taken)
+        taken[child] = True
+        pool[child] = None
+    return np.fromiter(pool, dtype=np.int64, count=len(pool))
+
+
+def proposal_arch(proposal: Proposal) -> int:
+    """The arch index of ``proposal``, checked to be in 0..15624."""
+    return space.check_index(proposal.arch)
+
+
+def observed_value(observation: Observation) -> float:
+    """The objective of ``observation`` as a float.
+
+    Raises:
+        ConfigError: the value is NaN or infinite (the runner must not hand those to a strategy).
+    """
+    value = float(observation.value)
+    if not np.isfinite(value):
+        raise ConfigError(f"observation value must be finite, got {value!r}; the runner must filter failed runs")
+    return value
+
+
+PredictorFactory = Callable[[], Any]

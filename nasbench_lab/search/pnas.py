@@ -1,0 +1,134 @@
+"""PNAS-style progressive search (Liu et al. 2018) on the NB201 cell.
+
+The cell is grown level by level from the empty cell (every edge ``none``). Each level assigns a group
+of edges that adds one new input-to-output path, so every expansion computes a different function:
+
+==========  =========================  ======================================
+level       edges assigned             expansions per beam member
+==========  =========================  ======================================
+1           0->3                       5 (all evaluated: no predictor yet)
+2           0->1, 1->3                 25
+3           0->2, 2->3                 25
+4           1->2                       5
+==========  =========================  ======================================
+
+Edges not yet assigned stay ``none``. At level 1 every expansion is evaluated. At each later level a
+predictor ensemble (:class:`~nasbench_lab.search.bananas.MLPEnsemble` or a registered predictor with
+``predict``), refitted on all observations before the level, ranks every unseen expansion of every
+beam member; the ``beam_size`` best-ranked are evaluated, and the ``beam_size`` best archs by observed
+value among the level's expansions (new and previously seen) form the next beam. After level 4 the
+search goes on greedily: refit, evaluate the ``beam_size`` best-predicted unseen archs of the whole
+space, repeat.
+"""
+
+from __future__ import annotations
+
+from itertools import product
+from typing import Any
+
+import numpy as np
+
+from nasbench_lab import space
+from nasbench_lab.search.bananas import MLPEnsemble, features
+from nasbench_lab.search.base import Observation, Proposal, register_strategy
+from nasbench_lab.search.bo import make_predictor_factory
+from nasbench_lab.search.common import (
+    ConfiguredStrategy,
+    History,
+    Param,
+    all_ops,
+    index_from_ops,
+    observed_value,
+    proposal_arch,
+    random_unseen,
+)
+
+# Edge positions (space.EDGES order) assigned at each level.
+LEVELS: tuple[tuple[int, ...], ...] = ((3,), (0, 4), (1, 5), (2,))
+
+
+def expand(parents: np.ndarray, edges: tuple[int, ...]) -> np.ndarray:
+    """Every arch obtained from ``parents`` by setting ``edges`` to any ops, unique, shape ``(m,)``."""
+    out: dict[int, None] = {}
+    for parent in np.asarray(parents, dtype=np.int64):
+        ops = all_ops()[parent].copy()
+        for combo in product(range(space.N_OPS), repeat=len(edges)):
+            ops[list(edges)] = combo
+            out[index_from_ops(ops)] = None
+    return np.fromiter(out, dtype=np.int64, count=len(out))
+
+
+@register_strategy("pnas")
+class ProgressiveSearch(ConfiguredStrategy):
+    """Progressive beam search with a predictor ensemble ranking each level's expansions."""
+
+    PARAMS = {
+        "beam_size": Param(10, "int", low=1, doc="archs evaluated per level and kept in the beam"),
+        "encoding": Param("path", "str", choices=("path", "onehot"), doc="features of the MLP ensemble"),
+        "n_members": Param(5, "int", low=1, doc="ensemble size"),
+        "hidden": Param(32, "int", low=1, doc="hidden width of each MLP"),
+        "epochs": Param(200, "int", low=1, doc="full-batch Adam steps per fit"),
+        "lr": Param(0.01, "float", low=1e-6, doc="Adam learning rate"),
+        "predictor": Param(None, "str", optional=True, doc="registered predictor instead of the MLP ensemble"),
+        "predictor_params": Param({}, "dict", doc="constructor arguments of that predictor"),
+    }
+
+    def __init__(self, rng: np.random.Generator, **kwargs: Any) -> None:
+        super().__init__(rng, **kwargs)
+        self.history = History()
+        self._asked = np.zeros(space.N_ARCHS, dtype=bool)
+        self._value: dict[int, float] = {}
+        self._queue: list[int] = []
+        self._factory = make_predictor_factory(self.predictor, self.predictor_params) if self.predictor else None
+        self.level = 0  # levels completed (planned); len(LEVELS) means the greedy phase
+        self.beam = np.zeros(1, dtype=np.int64)
+        self.beam[0] = index_from_ops(np.zeros(space.N_EDGES, dtype=np.int64))
+        self._level_archs = np.empty(0, dtype=np.int64)
+
+    def ask(self) -> Proposal:
+        """The next arch of the current level (or of the greedy phase)."""
+        for _ in range(3):
+            if self._queue:
+                break
+            self._plan()
+        arch = self._queue.pop() if self._queue else random_unseen(self.rng, self._asked)
+        self._asked[arch] = True
+        return Proposal(arch)
+
+    def _plan(self) -> None:
+        if self._level_archs.size:  # the previous level's results choose the next beam
+            known = [a for a in self._level_archs.tolist() if a in self._value]
+            if known:
+                known.sort(key=lambda a: -self._value[a])
+                self.beam = np.asarray(known[: self.beam_size], dtype=np.int64)
+        if self.level < len(LEVELS):
+            cands = expand(self.beam, LEVELS[self.level])
+            self._level_archs = cands
+            fresh = cands[~self._asked[cands]]
+            chosen = fresh if self.level == 0 else self._top(fresh)
+            self.level += 1
+        else:
+            self._level_archs = np.empty(0, dtype=np.int64)
+            chosen = self._top(np.flatnonzero(~self._asked))
+        self._queue = [int(a) for a in chosen[::-1]]
+
+    def _top(self, cands: np.ndarray) -> np.ndarray:
+        if cands.size <= self.beam_size or len(self.history) < 2:
+            return cands[: self.beam_size]
+        return cands[np.argsort(-self._predict(cands), kind="stable")[: self.beam_size]]
+
+    def _predict(self, cands: np.ndarray) -> np.ndarray:
+        archs, values = self.history.arrays()
+        if self._factory is not None:
+            return np.asarray(self._factory().fit(archs, values).predict(cands), dtype=np.float64)
+        ens = MLPEnsemble(self.rng, n_members=self.n_members, hidden=self.hidden, epochs=self.epochs, lr=self.lr)
+        ens.fit(features(archs, self.encoding), values)
+        return ens.predict_dist(features(cands, self.encoding))[0]
+
+    def tell(self, proposal: Proposal, observation: Observation) -> None:
+        """Record the observation; the beam is chosen when the level is exhausted."""
+        arch = proposal_arch(proposal)
+        value = observed_value(observation)
+        self._asked[arch] = True
+        self.history.add(arch, value)
+        self._value[arch] = max(value, self._value.get(arch, -np.inf))

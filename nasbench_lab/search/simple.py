@@ -1,0 +1,173 @@
+"""Model-free baselines: random search, regularised evolution and local search.
+
+All three propose only archs they have not proposed before (see ``docs/search.md``: a repeated arch
+would be a cached lookup costing nothing, so re-proposing it only wastes a step). Proposals are marked
+as seen when asked, so several outstanding asks never collide.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Any
+
+import numpy as np
+
+from nasbench_lab import space
+from nasbench_lab.search.base import Observation, Proposal, register_strategy
+from nasbench_lab.search.common import (
+    ConfiguredStrategy,
+    History,
+    Param,
+    mutate_unseen,
+    observed_value,
+    proposal_arch,
+    random_unseen,
+)
+
+
+@register_strategy("random")
+class RandomSearch(ConfiguredStrategy):
+    """Uniform random search without repeats (Bergstra & Bengio 2012; NB201's RS baseline)."""
+
+    PARAMS = {}
+
+    def __init__(self, rng: np.random.Generator, **kwargs: Any) -> None:
+        super().__init__(rng, **kwargs)
+        self.history = History()
+        self._asked = np.zeros(space.N_ARCHS, dtype=bool)
+
+    def ask(self) -> Proposal:
+        """A uniformly drawn arch not proposed before."""
+        arch = random_unseen(self.rng, self._asked)
+        self._asked[arch] = True
+        return Proposal(arch)
+
+    def tell(self, proposal: Proposal, observation: Observation) -> None:
+        """Record the observation (random search learns nothing from it)."""
+        arch = proposal_arch(proposal)
+        self._asked[arch] = True
+        self.history.add(arch, observed_value(observation))
+
+
+@register_strategy("evolution")
+class RegularisedEvolution(ConfiguredStrategy):
+    """Regularised (aging) evolution, REA (Real et al. 2019), as used as a baseline by NB201.
+
+    The first ``population`` proposals are random. Afterwards each proposal mutates (one edit, as
+    :meth:`nasbench_lab.space.Arch.mutate`) the best of ``sample_size`` members drawn without
+    replacement from the population; every told arch joins the population and the oldest member dies.
+    Told archs that were not asked (a warm start) join the population the same way.
+    """
+
+    PARAMS = {
+        "population": Param(10, "int", low=2, doc="population size (NB201: 10)"),
+        "sample_size": Param(3, "int", low=1, doc="tournament size; must be <= population"),
+    }
+
+    def __init__(self, rng: np.random.Generator, **kwargs: Any) -> None:
+        super().__init__(rng, **kwargs)
+        if self.sample_size > self.population:
+            from nasbench_lab.errors import ConfigError
+
+            raise ConfigError(
+                f"{self.owner}: parameter 'sample_size' ({self.sample_size}) must be <= population ({self.population})"
+            )
+        self.history = History()
+        self._asked = np.zeros(space.N_ARCHS, dtype=bool)
+        self._members: deque[tuple[int, float]] = deque(maxlen=self.population)
+        self._n_asked = 0
+
+    def ask(self) -> Proposal:
+        """A random arch while the population fills, then a mutation of a tournament winner."""
+        if len(self._members) < self.population and self._n_asked < self.population:
+            arch = random_unseen(self.rng, self._asked)
+        else:
+            arch = mutate_unseen(self.rng, self._tournament(), self._asked)
+        self._n_asked += 1
+        self._asked[arch] = True
+        return Proposal(arch)
+
+    def _tournament(self) -> int:
+        members = list(self._members)
+        if not members:  # every initial proposal is still outstanding
+            return random_unseen(self.rng, self._asked)
+        k = min(self.sample_size, len(members))
+        picks = self.rng.choice(len(members), size=k, replace=False)
+        return max((members[int(i)] for i in picks), key=lambda m: m[1])[0]
+
+    def tell(self, proposal: Proposal, observation: Observation) -> None:
+        """Add the told arch to the population (the oldest member dies when it is full)."""
+        arch = proposal_arch(proposal)
+        value = observed_value(observation)
+        self._asked[arch] = True
+        self.history.add(arch, value)
+        self._members.append((arch, value))
+
+
+@register_strategy("local_search")
+class LocalSearch(ConfiguredStrategy):
+    """Best-improvement local search over the 1-edit neighbourhood (White et al. 2021).
+
+    Starts from the best of ``n_init`` random archs, evaluates the incumbent's whole neighbourhood
+    (the 24 one-edit neighbours of :func:`nasbench_lab.space.neighbour_indices`, in random order, skipping
+    seen ones) and moves to the best neighbour if it beats the incumbent. At a local optimum it restarts
+    from one fresh random arch.
+    """
+
+    PARAMS = {
+        "n_init": Param(10, "int", low=1, doc="random archs evaluated before the first climb"),
+    }
+
+    def __init__(self, rng: np.random.Generator, **kwargs: Any) -> None:
+        super().__init__(rng, **kwargs)
+        self.history = History()
+        self._asked = np.zeros(space.N_ARCHS, dtype=bool)
+        self._value: dict[int, float] = {}
+        self._queue: list[int] = []
+        self._batch: np.ndarray = np.empty(0, dtype=np.int64)  # archs whose results pick the next move
+        self.incumbent: int | None = None
+        self.n_restarts = 0
+
+    def ask(self) -> Proposal:
+        """The next unseen neighbour of the incumbent (or a start/restart arch)."""
+        while not self._queue:
+            self._plan()
+        arch = self._queue.pop()
+        self._asked[arch] = True
+        return Proposal(arch)
+
+    def _plan(self) -> None:
+        """Refill the queue: start, climb to the best neighbour, or restart at a local optimum."""
+        if self.incumbent is None and not self._batch.size:
+            n = self.n_init if not self.history else 1
+            self._batch = np.array([self._fresh() for _ in range(n)], dtype=np.int64)
+            self._queue = [int(a) for a in self._batch[::-1]]
+            return
+        known = [a for a in self._batch.tolist() if a in self._value]
+        best = max(known, key=self._value.__getitem__) if known else None
+        if self.incumbent is None or (best is not None and self._value[best] > self._value.get(self.incumbent, -np.inf)):
+            if best is None:
+                self._batch = np.empty(0, dtype=np.int64)
+                return
+            self.incumbent = best
+            neighbours = space.neighbour_indices(best)
+            self._batch = neighbours
+            fresh = neighbours[~self._asked[neighbours]]
+            self._queue = [int(a) for a in self.rng.permutation(fresh)]
+            return
+        self.incumbent = None  # local optimum: restart
+        self.n_restarts += 1
+        self._batch = np.empty(0, dtype=np.int64)
+
+    def _fresh(self) -> int:
+        arch = random_unseen(self.rng, self._asked)
+        self._asked[arch] = True
+        return arch
+
+    def tell(self, proposal: Proposal, observation: Observation) -> None:
+        """Record the observation; moves are decided when the neighbourhood is exhausted."""
+        arch = proposal_arch(proposal)
+        value = observed_value(observation)
+        self._asked[arch] = True
+        self.history.add(arch, value)
+        self._value[arch] = max(value, self._value.get(arch, -np.inf))
