@@ -10,6 +10,7 @@ Shapes: ``N = 15625`` archs, ``S`` seeds, ``E`` curve columns, ``P`` proxy seeds
 
 from __future__ import annotations
 
+import json
 from functools import cached_property
 from typing import Any
 
@@ -20,7 +21,7 @@ from nasbench_lab.benchmark.errors import BenchmarkFormatError
 from nasbench_lab.benchmark.schema import ARCH_METRICS, CURVE_METRICS, RUN_METRICS, Recipe
 from nasbench_lab.space import N_ARCHS
 
-_RECIPE_ATTR_NAMES = frozenset({"name", "eval_points", "config", "description", "seeds"})
+PROVENANCE_KEYS: tuple[str, ...] = ("source", "code_version", "date", "device")
 
 
 def masked_mean(values: np.ndarray, axis: int) -> np.ndarray:
@@ -76,8 +77,17 @@ class RecipeTable:
 
     @property
     def provenance(self) -> dict[str, str]:
-        """Provenance attributes (source, code_version, date, device, and any extra ones)."""
-        return {k: str(v) for k, v in self.group.attrs.items() if k not in _RECIPE_ATTR_NAMES}
+        """Provenance attributes: source, code_version, date, device, and any extra ones the writer got.
+
+        The ``provenance_keys`` attribute lists them, so that other attributes on the group (a fill's
+        bookkeeping) are not taken for provenance.
+        """
+        attrs = self.group.attrs
+        try:
+            keys = json.loads(str(attrs["provenance_keys"]))
+        except (KeyError, ValueError):
+            keys = list(PROVENANCE_KEYS)
+        return {k: str(attrs[k]) for k in keys if k in attrs}
 
     # ------------------------------------------------------------------ masks
     @cached_property

@@ -39,8 +39,7 @@ COMPRESSION = "lzf"
 _FILTERS: dict[str, Any] = {"compression": COMPRESSION, "shuffle": True}
 ARCH_BLOCK = 512  # archs per chunk along the arch axis
 EPOCH_BLOCK = 25  # curve columns per chunk
-PROVENANCE_KEYS: tuple[str, ...] = ("source", "code_version", "date", "device")
-_RECIPE_ATTRS = frozenset({"name", "eval_points", "config", "description", "seeds"})
+_RECIPE_ATTRS = frozenset({"name", "eval_points", "config", "description", "seeds", "provenance_keys"})
 _WRITER_CACHE_BYTES = 64 * 2**20
 
 
@@ -204,6 +203,7 @@ class BenchmarkWriter:
         group = self._h5.create_group(path)
         for key, value in {**recipe.to_attrs(), **attrs}.items():
             group.attrs[key] = value
+        group.attrs["provenance_keys"] = json.dumps(sorted(attrs))
         group.attrs["seeds"] = np.asarray(seeds, dtype=np.int64)
         self._create_arrays(group, len(seeds), recipe.n_epochs)
         group.create_group("proxies")

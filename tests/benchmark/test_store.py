@@ -72,6 +72,18 @@ def test_structure(hand: Benchmark) -> None:
     assert hand.root_attrs["format"] == "nasbench-lab" and hand.root_attrs["n_archs"] == 15625
 
 
+def test_provenance_holds_only_provenance(tmp_path: Path) -> None:
+    path = tmp_path / "p.h5"
+    with BenchmarkWriter(path) as writer:
+        writer.add_recipe("toy", RECIPE, SEEDS, {"source": "import", "path": "/data/x.pth"})
+    with h5py.File(path, "a") as f:
+        f["toy/hand"].attrs["fill_failures"] = "[]"  # another tool's bookkeeping on the group
+    with Benchmark.open(path) as bench:
+        prov = bench.provenance("toy")
+    assert set(prov) == {"source", "path", "code_version", "date", "device"}
+    assert prov["path"] == "/data/x.pth" and prov["device"] == "unknown"
+
+
 def test_filled_mapped_coverage(hand: Benchmark) -> None:
     filled = hand.filled("toy")
     assert filled.shape == (15625, 2)
