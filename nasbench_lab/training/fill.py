@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import math
+import sys
 import time
 from collections import deque
 from dataclasses import dataclass, field, replace
@@ -349,7 +350,8 @@ class _Drive:
         start = time.perf_counter()
         self.executor.start(self.job)
         try:
-            with tqdm(total=len(tasks), unit="entry", disable=not progress, smoothing=0.05) as bar:
+            interval = 0.1 if sys.stderr.isatty() else 30.0  # a log file gets a line every 30 s
+            with tqdm(total=len(tasks), unit="entry", disable=not progress, smoothing=0.05, mininterval=interval) as bar:
                 while queue or self.executor.in_flight():
                     while queue and self.executor.in_flight() < self.executor.capacity:
                         self.executor.submit(queue.popleft())
@@ -392,6 +394,7 @@ class _Drive:
         if self.pending:
             self.target.fold(self.pending)
             self.journal.clear()
+            log.info("folded %d journal entries (%d trained so far)", len(self.pending), self.report.trained)
         self.pending, self.pending_runs = [], 0
 
 

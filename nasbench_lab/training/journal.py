@@ -17,7 +17,7 @@ Entries are plain dicts (JSON objects):
 :class:`BenchmarkTarget` folds entries into the HDF5 benchmark file (through the atomic
 :class:`~nasbench_lab.benchmark.writer.BenchmarkWriter`) and answers what the file already holds.
 Entries that failed and have not succeeded since are kept, per recipe, in the JSON attribute
-``fill_failures`` of the recipe's group (shown with the provenance by ``nasbench-lab info``).
+``fill_failures`` of the recipe's group (read it with :meth:`BenchmarkTarget.failures`).
 """
 
 from __future__ import annotations
@@ -306,14 +306,11 @@ class BenchmarkTarget:
 
         if not self.path.exists():
             return None, None
-        with Benchmark.open(self.path) as bench:  # checks the file's format first
+        with Benchmark.open(self.path) as bench:
             if dataset not in bench.datasets or recipe not in bench.recipes(dataset):
                 return None, None
-            seeds = bench.seeds(dataset, recipe)
-        import h5py
-
-        with h5py.File(self.path, "r", locking=False) as file:
-            return seeds, np.asarray(file[f"{dataset}/{recipe}/params"][...], dtype=np.float64)
+            params = bench.query_many(np.arange(N_ARCHS_), dataset, "params", recipe=recipe, missing="nan")
+            return bench.seeds(dataset, recipe), params
 
     def prepare(
         self,
@@ -379,5 +376,5 @@ class BenchmarkTarget:
         """Unresolved failures stored for the recipe (``[]`` if none)."""
         import h5py
 
-        with h5py.File(self.path, "r", locking=False) as file:
+        with h5py.File(self.path, "r") as file:  # same locking flags as Benchmark, which may hold it open
             return json.loads(str(file[f"{dataset}/{recipe}"].attrs.get(FAILURES_ATTR, "[]")))

@@ -21,7 +21,7 @@ from fill_fakes import fake_curves
 
 from nasbench_lab.benchmark.store import Benchmark
 from nasbench_lab.cli import main
-from nasbench_lab.training.journal import FAILURES_ATTR, Journal, journal_path
+from nasbench_lab.training.journal import BenchmarkTarget, Journal, journal_path
 
 HERE = Path(__file__).resolve().parent
 N_ARCHS = 40
@@ -122,8 +122,8 @@ def test_fill_reports_and_stores_failures(tmp_path, capsys) -> None:
     assert "1 of 2 planned entries trained" in out and "1 failed" in out
     assert "failed: arch 3 seed 1: FloatingPointError: loss is NaN for arch 3" in out
     with Benchmark.open(bench) as b:
-        failures = json.loads(b.provenance("digits", "digits")[FAILURES_ATTR])
         assert list(np.flatnonzero(b.filled("digits", "digits")[:, 0])) == [2]
+    failures = BenchmarkTarget(bench, {}).failures("digits", "digits")
     assert failures == [{"arch_index": 3, "seed": 1, "attempts": 2,
                          "error": failures[0]["error"]}] and "loss is NaN" in failures[0]["error"]
 
