@@ -30,6 +30,7 @@ import concurrent.futures
 import hashlib
 import importlib
 import logging
+import math
 import multiprocessing
 import time
 from typing import Any, Iterator
@@ -83,28 +84,34 @@ class StudyTable:
         self.n_epochs = self.recipe.n_epochs
         self.seeds = np.asarray(bench.seeds(self.dataset, self.recipe.name), dtype=np.int64)
         self.filled = bench.filled(self.dataset, recipe=self.recipe.name)  # (15625, n_seeds) bool
-        self._curves: dict[int | str, np.ndarray] = {}  # seed value or "mean" -> (15625, n_epochs)
+        # Seed values of each arch's existing runs first, and how many there are: a draw is one index.
+        order = np.argsort(~self.filled, axis=1, kind="stable")
+        self._filled_seeds = self.seeds[order]  # (15625, n_seeds)
+        self._n_filled = self.filled.sum(axis=1).tolist()  # (15625,) as Python ints
+        self._curves: dict[int | str, tuple[np.ndarray, np.ndarray]] = {}  # seed -> (curves, row all NaN)
         self._costs: dict[int, np.ndarray] = {}  # curve columns -> (15625,)
 
     def draw_seed(self, arch: int, rng: np.random.Generator) -> int | str:
         """One seed value among the arch's existing runs, drawn uniformly with ``rng`` (``"mean"`` if none
         exists, so that the lookup raises the benchmark's missing-entry error)."""
-        present = np.flatnonzero(self.filled[arch])
-        if present.size == 0:
+        n = self._n_filled[arch]
+        if n == 0:
             return "mean"
-        return int(self.seeds[present[rng.integers(present.size)]])
+        return int(self._filled_seeds[arch, rng.integers(n) if n > 1 else 0])
 
     def curve(self, arch: int, seed: int | str) -> np.ndarray:
         """The objective curve of ``arch`` for seed value ``seed`` (or ``"mean"``), shape ``(n_epochs,)``."""
         if seed not in self._curves:
-            self._curves[seed] = self.bench.curves_many(
+            curves = self.bench.curves_many(
                 np.arange(space.N_ARCHS), self.dataset, self.spec.objective.metric, seed=seed,
                 recipe=self.recipe.name, missing="nan",
-            )
-        row = self._curves[seed][arch]
-        if np.isnan(row).all():  # let the benchmark explain (or fill) the missing run
-            row = self.bench.curve(arch, self.dataset, self.spec.objective.metric, seed=seed, recipe=self.recipe.name)
-        return np.asarray(row, dtype=np.float64)
+            ).astype(np.float64, copy=False)
+            self._curves[seed] = (curves, np.isnan(curves).all(axis=1))
+        curves, missing = self._curves[seed]
+        if missing[arch]:  # let the benchmark explain (or fill) the missing run
+            return np.asarray(self.bench.curve(arch, self.dataset, self.spec.objective.metric, seed=seed,
+                                               recipe=self.recipe.name), dtype=np.float64)
+        return curves[arch]
 
     def cost(self, arch: int, epochs: int) -> float:
         """Simulated seconds to train ``arch`` for ``epochs`` curve columns and evaluate it (0 for 0)."""
@@ -142,7 +149,7 @@ class StudyTable:
 
 def study_table(spec: StudySpec) -> StudyTable:
     """The :class:`StudyTable` of ``spec`` on its benchmark, cached per process and spec."""
-    key = ("table", spec.fingerprint(), spec.benchmark)
+    key = ("table", spec.benchmark, spec.dataset, spec.recipe, spec.objective, spec.reported, spec.proxy)
     if key not in _OPEN:
         _OPEN[key] = StudyTable(open_benchmark(spec.benchmark), spec)
     return _OPEN[key]
@@ -187,12 +194,13 @@ class Simulator:
             NasbenchLabError: a bad proposal, or an objective the table does not hold.
         """
         arch, epochs = self._check(proposal)
+        arch = int(arch)
         curve = self._curves.get(arch)
         if curve is None:
             seed = "mean" if self.mean_seed else self.table.draw_seed(arch, self.rng)
             curve = self._curves[arch] = self.table.curve(arch, seed)
         value = float(curve[epochs - 1])
-        if not np.isfinite(value):
+        if not math.isfinite(value):
             raise NasbenchLabError(
                 f"{self.table.spec.objective.metric} of arch {arch} at curve column {epochs} is not recorded in "
                 f"{self.table.dataset}/{self.table.recipe.name} (NaN); strategy {self.label!r} cannot observe it: "
@@ -201,8 +209,8 @@ class Simulator:
         paid = self._paid.get(arch, 0)
         cost = 0.0
         if epochs > paid:
-            cost = self.table.cost(arch, epochs) - self.table.cost(arch, paid)
-            if np.isnan(cost) and self.table.spec.budget.seconds is not None:
+            cost = self.table.cost(arch, epochs) - (self.table.cost(arch, paid) if paid else 0.0)
+            if math.isnan(cost) and self.table.spec.budget.seconds is not None:
                 raise NasbenchLabError(
                     f"the table has no train/eval time for arch {arch} in {self.table.dataset}/{self.table.recipe.name}, "
                     "so a budget in seconds cannot be charged: use budget.queries only, or a table with times"
@@ -214,12 +222,15 @@ class Simulator:
     def _check(self, proposal: Proposal) -> tuple[int, int]:
         if not isinstance(proposal, Proposal):
             raise NasbenchLabError(f"strategy {self.label!r} asked {proposal!r}, not a Proposal")
-        try:
-            arch = space.check_index(proposal.arch)
-        except NasbenchLabError as exc:
-            raise NasbenchLabError(f"strategy {self.label!r} proposed a bad arch: {exc}") from None
+        arch = proposal.arch
+        if type(arch) is not int and (isinstance(arch, bool) or not isinstance(arch, (int, np.integer))):
+            raise NasbenchLabError(f"strategy {self.label!r} proposed arch {arch!r}, not an integer index")
+        if not 0 <= arch < space.N_ARCHS:
+            raise NasbenchLabError(f"strategy {self.label!r} proposed arch {arch}, outside 0..{space.N_ARCHS - 1}")
         epochs = self.table.n_epochs if proposal.epochs is None else proposal.epochs
-        if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or not 1 <= epochs <= self.table.n_epochs:
+        if type(epochs) is not int and (isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer))):
+            raise NasbenchLabError(f"strategy {self.label!r} asked for {epochs!r} epochs, not an integer")
+        if not 1 <= epochs <= self.table.n_epochs:
             raise NasbenchLabError(
                 f"strategy {self.label!r} asked for {proposal.epochs!r} epochs; the recipe has 1..{self.table.n_epochs}"
             )
