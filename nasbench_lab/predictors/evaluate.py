@@ -437,6 +437,28 @@ class EvaluationResult:
         with open(path, "w") as fh:
             json.dump(_json_safe(doc), fh, indent=1)
 
+    def table(self) -> list[dict[str, Any]]:
+        """:meth:`summary` flattened to one row per (predictor, train size, fidelity): ``<score>_mean``,
+        ``<score>_se`` for every score and the mean of each time column."""
+        out = []
+        for entry in self.summary():
+            row = {k: entry[k] for k in ("predictor", "train_size", "fidelity", "trials", "failed")}
+            for col in SCORE_COLUMNS:
+                row[f"{col}_mean"], row[f"{col}_se"] = entry[col]["mean"], entry[col]["se"]
+            row.update({f"{col}_mean": entry[col]["mean"] for col in TIME_COLUMNS})
+            out.append(row)
+        return out
+
+    def write_table(self, path: str | os.PathLike) -> None:
+        """:meth:`table` as CSV."""
+        import csv
+
+        rows = self.table()
+        with open(path, "w", newline="") as fh:
+            writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+            writer.writeheader()
+            writer.writerows({k: "" if v is None else v for k, v in r.items()} for r in rows)
+
 
 def _json_safe(obj: Any) -> Any:
     if isinstance(obj, dict):
