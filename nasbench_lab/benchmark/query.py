@@ -64,11 +64,11 @@ def seed_position(table: RecipeTable, seed: int) -> int:
     return int(hits[0])
 
 
-def draw_seeds(filled: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """One seed position per row of ``filled`` ``(n, S)``: uniform among filled seeds (all if none)."""
-    choices = np.where(filled.any(axis=1, keepdims=True), filled, True)
-    r = rng.integers(0, choices.sum(axis=1))
-    return (np.cumsum(choices, axis=1) > r[:, None]).argmax(axis=1)
+def draw_seeds(table: RecipeTable, idx: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """One seed position per lookup ``idx`` ``(n,)``: uniform among the arch's filled seeds (all if none)."""
+    counts, order = table.seed_choices
+    picks = (rng.random(idx.size) * counts[idx]).astype(np.int64)  # floor(u * k) is uniform on 0..k-1
+    return order[idx, picks]
 
 
 class QueryEngine:
@@ -91,7 +91,7 @@ class QueryEngine:
             if rng is None:
                 raise ConfigError("seed=None draws a seed at random: pass rng=np.random.default_rng(<seed>)")
             with self.bench.reading():
-                return draw_seeds(table.filled[idx], rng)
+                return draw_seeds(table, idx, rng)
         pos = seed_position(table, seed)
         return "mean" if metric in ARCH_METRICS else pos
 

@@ -104,6 +104,21 @@ class RecipeTable:
         out.setflags(write=False)
         return out
 
+    @cached_property
+    def seed_choices(self) -> tuple[np.ndarray, np.ndarray]:
+        """What a random seed is drawn from, per arch: ``(count (N,), positions (N, S))``.
+
+        The first ``count[i]`` entries of ``positions[i]`` are the filled seed positions of arch ``i``;
+        an arch with no filled seed draws from all ``S`` seeds (that draw names the seed to train).
+        """
+        filled = self.filled
+        counts = filled.sum(axis=1)
+        order = np.argsort(~filled, axis=1, kind="stable")
+        none = counts == 0
+        order[none] = np.arange(self.n_seeds)
+        counts = np.where(none, self.n_seeds, counts).astype(np.int64)
+        return counts, order
+
     # ------------------------------------------------------------------ columns
     def column(self, metric: str, epoch: int | None) -> np.ndarray:
         """One metric at one curve column (``epoch`` >= 0; None for run/arch metrics).

@@ -131,6 +131,26 @@ def test_random_seed_draws_only_filled_seeds(hand: Benchmark) -> None:
     np.testing.assert_array_equal(drawn, again)
 
 
+def test_random_seed_of_unfilled_arch_names_a_drawn_seed(hand_path: Path) -> None:
+    with Benchmark.open(hand_path) as bench:
+        seeds = set()
+        for k in range(20):
+            with pytest.raises(MissingEntryError) as info:
+                bench.query(6, "toy", "valid_acc", seed=None, rng=np.random.default_rng(k))
+            seeds.add(info.value.seed)
+    assert seeds == {0, 1}
+    filled = []
+
+    def fill(arch: int, dataset: str, recipe: str, seed: int) -> None:
+        filled.append(seed)
+        with BenchmarkWriter(hand_path) as writer:
+            writer.write_runs(dataset, recipe, [_record(arch, seed, [1.0, 2.0, 100.0 + seed])])
+
+    with Benchmark.open(hand_path, fill_missing=fill) as bench:
+        value = bench.query(6, "toy", "valid_acc", seed=None, rng=np.random.default_rng(0))
+    assert value == 100.0 + filled[0] and len(filled) == 1
+
+
 def test_unfilled_entry_raises_with_fill_command(hand: Benchmark) -> None:
     with pytest.raises(MissingEntryError) as info:
         hand.query(6, "toy", "valid_acc", seed=1)
