@@ -24,6 +24,7 @@ import logging
 import math
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
@@ -58,10 +59,10 @@ def nb201_recipe(hp: str) -> Recipe:
     """The recipe of NB201's ``hp``-epoch runs (``"12"`` or ``"200"``).
 
     Raises:
-        ImportFormatError: ``hp`` is not one of NB201's protocols.
+        ConfigError: ``hp`` is not one of NB201's protocols.
     """
     if hp not in NB201_RECIPES:
-        raise ImportFormatError(f"unknown NB201 protocol hp={hp!r}; known: {', '.join(NB201_RECIPES)}")
+        raise ConfigError(f"unknown NB201 protocol hp={hp!r}; known: {', '.join(NB201_RECIPES)}")
     epochs = int(hp)
     return Recipe(
         name=NB201_RECIPES[hp],
@@ -86,25 +87,52 @@ def provenance(source: str, path: str | Path) -> dict[str, str]:
 
 
 # --------------------------------------------------------------------------- record conversion
+def _curve(epochs: np.ndarray, values: np.ndarray, n_epochs: int, what: str) -> np.ndarray:
+    """Values at 0-based ``epochs`` -> array ``(n_epochs,)``, NaN elsewhere."""
+    out = np.full(n_epochs, np.nan)
+    if epochs.size:
+        if epochs.min() < 0 or epochs.max() >= n_epochs:
+            bad = epochs.max() if epochs.max() >= n_epochs else epochs.min()
+            raise ImportFormatError(f"{what}: epoch {bad} outside 0..{n_epochs - 1}")
+        out[epochs] = values
+    return out
+
+
 def _epoch_curve(values: Mapping[Any, Any] | None, n_epochs: int, what: str) -> np.ndarray:
     """``{epoch: value}`` -> array ``(n_epochs,)``, NaN where absent."""
-    out = np.full(n_epochs, np.nan)
-    for epoch, value in (values or {}).items():
-        if not 0 <= int(epoch) < n_epochs:
-            raise ImportFormatError(f"{what}: epoch {epoch} outside 0..{n_epochs - 1}")
-        out[int(epoch)] = float(value)
-    return out
+    values = values or {}
+    epochs = np.fromiter(values.keys(), dtype=np.int64, count=len(values))
+    return _curve(epochs, np.fromiter(values.values(), dtype=np.float64, count=len(values)), n_epochs, what)
+
+
+@lru_cache(maxsize=64)
+def _eval_layout(keys: tuple[Any, ...]) -> tuple[tuple[str, np.ndarray, np.ndarray], ...]:
+    """For eval keys ``"set@epoch"``: per set, the keys' positions and epochs (cached: runs share keys).
+
+    Raises:
+        ValueError: a key that is not ``set@epoch`` (the message is the key).
+    """
+    names, epochs = [], []
+    for key in keys:
+        name, sep, epoch = str(key).rpartition("@")
+        if not sep or not epoch.isdigit():
+            raise ValueError(repr(key))
+        names.append(name)
+        epochs.append(int(epoch))
+    name_arr, epoch_arr = np.array(names), np.array(epochs, dtype=np.int64)
+    return tuple((n, np.flatnonzero(name_arr == n), epoch_arr[name_arr == n]) for n in dict.fromkeys(names))
 
 
 def _set_curves(values: Mapping[str, Any] | None, n_epochs: int, what: str) -> dict[str, np.ndarray]:
     """``{"set@epoch": value}`` -> ``{set: array (n_epochs,)}``, NaN where absent."""
-    out: dict[str, np.ndarray] = {}
-    for key, value in (values or {}).items():
-        name, sep, epoch = str(key).rpartition("@")
-        if not sep or not epoch.isdigit() or not 0 <= int(epoch) < n_epochs:
-            raise ImportFormatError(f"{what}: cannot read eval key {key!r} (expected 'set@epoch', epoch < {n_epochs})")
-        out.setdefault(name, np.full(n_epochs, np.nan))[int(epoch)] = float(value)
-    return out
+    if not values:
+        return {}
+    try:
+        layout = _eval_layout(tuple(values))
+    except ValueError as exc:
+        raise ImportFormatError(f"{what}: cannot read eval key {exc} (expected 'set@epoch')") from None
+    flat = np.fromiter(values.values(), dtype=np.float64, count=len(values))
+    return {name: _curve(epochs, flat[pos], n_epochs, f"{what}, {name}") for name, pos, epochs in layout}
 
 
 def _last(curve: np.ndarray | None) -> float:
@@ -288,7 +316,6 @@ class _RecipeBook:
                  provenance: Mapping[str, str]) -> None:
         self.writer = writer
         self.provenance = dict(provenance)
-        self.recipes = {key: recipe for key, (recipe, _) in existing.items()}
         self.seeds = {key: list(seeds) for key, (_, seeds) in existing.items()}
         self.touched: set[tuple[str, str]] = set()
 
@@ -299,7 +326,7 @@ class _RecipeBook:
             # add_recipe checks an existing recipe's eval points and config against ours.
             stored = self.seeds.get(key) or sorted(set(int(s) for s in seeds))
             self.writer.add_recipe(dataset, recipe, stored, self.provenance)
-            self.recipes[key], self.seeds[key] = recipe, list(stored)
+            self.seeds[key] = list(stored)
             self.touched.add(key)
         new = [int(s) for s in seeds if int(s) not in self.seeds[key]]
         if new:
@@ -348,9 +375,19 @@ def import_arch_results(
 
     Returns:
         ``(dataset, recipe name) -> number of runs written``.
+
+    Raises:
+        ConfigError: an unknown dataset key or protocol, or a recipe of the same name in ``out`` with
+            another protocol.
+        ImportFormatError: nothing to import, or a malformed record (the target is left untouched).
     """
     from nasbench_lab.benchmark.writer import BenchmarkWriter
 
+    unknown = set(datasets or ()) - set(NB201_SETS)
+    if unknown:
+        raise ConfigError(f"unknown NB201 datasets {sorted(unknown)}; valid: {', '.join(NB201_SETS)}")
+    if n_archs == 0:
+        raise ImportFormatError("no arch of the selection is in the source: nothing to import")
     recipes = {hp: nb201_recipe(hp) for hp in hps}
     counts: dict[tuple[str, str], int] = defaultdict(int)
     pending: dict[tuple[str, str], list[RunRecord]] = defaultdict(list)

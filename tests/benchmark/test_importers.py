@@ -113,7 +113,7 @@ def test_nb201_recipes_are_separate_protocols() -> None:
     assert (short.name, long.name) == ("nb201-12", "nb201-200")
     assert short.eval_points == tuple(float(e) for e in range(1, 13)) and long.n_epochs == 200
     assert long.config["lr"] == 0.1 and long.config["nesterov"] is True and long.config["batch_size"] == 256
-    with pytest.raises(ImportFormatError, match="hp='90'"):
+    with pytest.raises(ConfigError, match="hp='90'"):
         imp.nb201_recipe("90")
 
 
@@ -157,7 +157,11 @@ def test_malformed_records_are_refused() -> None:
         list(imp.records_from_arch(state, "12"))
     res = results_state(1, "cifar10", 111, 12)
     res["eval_acc1es"]["ori-test@12"] = 5.0
-    with pytest.raises(ImportFormatError, match="ori-test@12"):
+    with pytest.raises(ImportFormatError, match="ori-test: epoch 12 outside 0..11"):
+        imp.record_from_results(1, "cifar10", res, 12)
+    res = results_state(1, "cifar10", 111, 12)
+    res["eval_losses"]["ori-test#3"] = 1.0
+    with pytest.raises(ImportFormatError, match="cannot read eval key 'ori-test#3'"):
         imp.record_from_results(1, "cifar10", res, 12)
     with pytest.raises(ImportFormatError, match="unknown NB201 dataset"):
         imp.record_from_results(1, "mnist", res, 12)
@@ -260,6 +264,11 @@ def test_bad_nats_inputs(simple_dir: Path, tmp_path: Path) -> None:
     with pytest.raises(UnsafePickleError, match=r"000005\.pickle\.pbz2: not valid bz2 data"):
         import_nats(corrupt, tmp_path / "out.h5", progress=False)
     assert not (tmp_path / "out.h5").exists()  # nothing half-written
+    with pytest.raises(ConfigError, match="unknown NB201 datasets .'cifar-10'.; valid: cifar10-valid"):
+        import_nats(simple_dir, tmp_path / "out.h5", datasets=["cifar-10"], progress=False)
+    with pytest.raises(ImportFormatError, match="nothing to import"):
+        import_nats(simple_dir, tmp_path / "out.h5", archs=[4, 5], progress=False)
+    assert not (tmp_path / "out.h5").exists()
 
 
 def test_reimport_is_idempotent_and_protocol_clash_refused(simple_dir: Path, tmp_path: Path) -> None:
