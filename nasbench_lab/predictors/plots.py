@@ -132,7 +132,7 @@ def save(fig: Figure, stem: str | Path) -> list[Path]:
     """Write ``stem.png`` and ``stem.pdf``; returns both paths."""
     paths = [Path(f"{stem}.png"), Path(f"{stem}.pdf")]
     for path in paths:
-        fig.savefig(path, dpi=150, bbox_inches="tight")
+        fig.savefig(path, dpi=120)
     return paths
 
 
