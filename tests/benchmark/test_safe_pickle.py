@@ -197,3 +197,19 @@ def test_reads_the_real_nats_sample() -> None:
     record = load_pbz2(SAMPLE / "000011.pickle.pbz2")
     assert isinstance(record, collections.OrderedDict) and list(record) == ["12", "200"]
     assert isinstance(record["200"]["all_results"][("cifar10", 777)]["params"], np.float64)
+
+
+def test_numpy_1_module_names_resolve(tmp_path: Path) -> None:
+    """Files written under numpy 1.x name ``numpy.core.multiarray``; both loaders must accept it."""
+    data = pickle.dumps({"params": np.float64(1.5), "curve": np.arange(3.0)}, protocol=2)
+    old = data.replace(b"numpy._core.multiarray", b"numpy.core.multiarray")
+    assert old != data
+    _assert_same(loads(old), {"params": np.float64(1.5), "curve": np.arange(3.0)})
+    torch = pytest.importorskip("torch")
+    path = tmp_path / "legacy.pth"
+    torch.save({"params": np.float64(1.5)}, path, pickle_protocol=2, _use_new_zipfile_serialization=False)
+    raw = path.read_bytes()
+    assert b"numpy._core.multiarray" in raw
+    path.write_bytes(raw.replace(b"numpy._core.multiarray", b"numpy.core.multiarray"))
+    with torch.serialization.safe_globals(safe_pickle.numpy_safe_globals()):
+        assert torch.load(path, weights_only=True) == {"params": 1.5}
