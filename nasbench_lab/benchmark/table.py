@@ -18,10 +18,10 @@ import h5py
 import numpy as np
 
 from nasbench_lab.benchmark.errors import BenchmarkFormatError
+from nasbench_lab.benchmark.layout import PROVENANCE_KEYS
 from nasbench_lab.benchmark.schema import ARCH_METRICS, CURVE_METRICS, RUN_METRICS, Recipe
 from nasbench_lab.space import N_ARCHS
 
-PROVENANCE_KEYS: tuple[str, ...] = ("source", "code_version", "date", "device")
 
 
 def masked_mean(values: np.ndarray, axis: int) -> np.ndarray:

@@ -27,41 +27,28 @@ import numpy as np
 
 from nasbench_lab import __version__
 from nasbench_lab.benchmark.errors import BenchmarkFormatError
+from nasbench_lab.benchmark.layout import (
+    RECIPE_ATTRS,
+    check_name,
+    check_seeds,
+    create_recipe_arrays,
+    last_occurrence,
+    proxy_seed_column,
+    scatter_rows,
+    shaped,
+)
 from nasbench_lab.benchmark.schema import ARCH_METRICS, CURVE_METRICS, FORMAT_NAME, FORMAT_VERSION, Recipe, RunRecord
+from nasbench_lab.benchmark.store import check_root
 from nasbench_lab.errors import ConfigError
 from nasbench_lab.space import N_ARCHS, check_indices
 
 logger = logging.getLogger(__name__)
 
-# LZF decompresses several times faster than gzip (and needs no tuning); read speed matters more
-# than file size for a table that is queried far more often than written. See docs/format.md.
-COMPRESSION = "lzf"
-_FILTERS: dict[str, Any] = {"compression": COMPRESSION, "shuffle": True}
-ARCH_BLOCK = 512  # archs per chunk along the arch axis
-EPOCH_BLOCK = 25  # curve columns per chunk
-_RECIPE_ATTRS = frozenset({"name", "eval_points", "config", "description", "seeds", "provenance_keys"})
-_WRITER_CACHE_BYTES = 64 * 2**20
+WRITER_CACHE_BYTES = 64 * 2**20  # chunk cache: a whole block of chunks stays in memory while written
 
 
 def _utc_now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
-def _check_name(kind: str, name: str) -> str:
-    if not isinstance(name, str) or not name or "/" in name or name.startswith("."):
-        raise ConfigError(f"{kind} name {name!r} must be a non-empty string without '/' or a leading '.'")
-    return name
-
-
-def _check_seeds(seeds: Sequence[int]) -> list[int]:
-    if any(isinstance(s, bool) or not isinstance(s, (int, np.integer)) for s in seeds):
-        raise ConfigError(f"seeds must be integers, got {list(seeds)!r}")
-    values = [int(s) for s in seeds]
-    if not values:
-        raise ConfigError("a recipe needs at least one seed")
-    if len(set(values)) != len(values):
-        raise ConfigError(f"seeds must be distinct, got {values}")
-    return values
 
 
 class BenchmarkWriter:
@@ -102,8 +89,6 @@ class BenchmarkWriter:
         Raises:
             BenchmarkFormatError: the existing target is not a readable benchmark file.
         """
-        from nasbench_lab.benchmark.store import check_root  # store imports nothing from here
-
         if self._file is not None:
             raise ConfigError(f"writer for {self.path} is already open")
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -112,12 +97,12 @@ class BenchmarkWriter:
         try:
             if exists:
                 shutil.copyfile(self.path, tmp)
-                self._file = h5py.File(tmp, "a", rdcc_nbytes=_WRITER_CACHE_BYTES)
+                self._file = h5py.File(tmp, "a", rdcc_nbytes=WRITER_CACHE_BYTES)
                 check_root(self._file, self.path)
             else:
                 self._file = h5py.File(
                     tmp, "w", libver=("v110", "latest"), fs_strategy="fsm", fs_persist=True,
-                    rdcc_nbytes=_WRITER_CACHE_BYTES,
+                    rdcc_nbytes=WRITER_CACHE_BYTES,
                 )
                 self._init_root()
         except BaseException as exc:
@@ -193,8 +178,8 @@ class BenchmarkWriter:
             ConfigError: bad names or seeds, no ``source``, or a recipe of that name already exists
                 with different eval points, config or seeds (use :meth:`add_seeds` to grow seeds).
         """
-        _check_name("dataset", dataset)
-        seeds = _check_seeds(seeds)
+        check_name("dataset", dataset)
+        seeds = check_seeds(seeds)
         path = f"{dataset}/{recipe.name}"
         if path in self._h5:
             self._check_same_recipe(path, recipe, seeds)
@@ -205,7 +190,7 @@ class BenchmarkWriter:
             group.attrs[key] = value
         group.attrs["provenance_keys"] = json.dumps(sorted(attrs))
         group.attrs["seeds"] = np.asarray(seeds, dtype=np.int64)
-        self._create_arrays(group, len(seeds), recipe.n_epochs)
+        create_recipe_arrays(group, len(seeds), recipe.n_epochs)
         group.create_group("proxies")
         logger.info("added recipe %s with %d seeds to %s", path, len(seeds), self.path)
 
@@ -214,7 +199,7 @@ class BenchmarkWriter:
             raise ConfigError("provenance needs a 'source' (where these results come from)")
         attrs = {"code_version": __version__, "date": _utc_now(), "device": "unknown"}
         for key, value in provenance.items():
-            if key in _RECIPE_ATTRS or not isinstance(key, str) or "/" in key:
+            if key in RECIPE_ATTRS or not isinstance(key, str) or "/" in key:
                 raise ConfigError(f"provenance key {key!r} is reserved or invalid")
             attrs[key] = str(value)
         return attrs
@@ -236,23 +221,6 @@ class BenchmarkWriter:
                 "give the new protocol another recipe name"
             )
 
-    @staticmethod
-    def _create_arrays(group: h5py.Group, n_seeds: int, n_epochs: int) -> None:
-        curve_chunks = (ARCH_BLOCK, n_seeds, min(n_epochs, EPOCH_BLOCK))
-        for name in CURVE_METRICS:
-            group.create_dataset(
-                name, shape=(N_ARCHS, n_seeds, n_epochs), maxshape=(N_ARCHS, None, n_epochs),
-                dtype=np.float32, chunks=curve_chunks, **_FILTERS, fillvalue=np.nan,
-            )
-        run_kw = dict(shape=(N_ARCHS, n_seeds), maxshape=(N_ARCHS, None), chunks=(4 * ARCH_BLOCK, n_seeds),
-                      **_FILTERS)
-        group.create_dataset("eval_time", dtype=np.float32, fillvalue=np.nan, **run_kw)
-        group.create_dataset("filled", dtype=bool, fillvalue=False, **run_kw)
-        group.create_dataset("mapped_from", dtype=np.int32, fillvalue=-1, **run_kw)
-        for name in ARCH_METRICS:
-            group.create_dataset(name, shape=(N_ARCHS,), dtype=np.float32, chunks=(N_ARCHS,),
-                                 **_FILTERS, fillvalue=np.nan)
-
     def _group(self, dataset: str, recipe_name: str) -> h5py.Group:
         path = f"{dataset}/{recipe_name}"
         if path not in self._h5:
@@ -267,7 +235,7 @@ class BenchmarkWriter:
         """
         group = self._group(dataset, recipe_name)
         stored = [int(s) for s in group.attrs["seeds"]]
-        new = [s for s in _check_seeds(seeds) if s not in stored]
+        new = [s for s in check_seeds(seeds) if s not in stored]
         if not new:
             return
         total = len(stored) + len(new)
@@ -354,7 +322,7 @@ class BenchmarkWriter:
         unknown = set(curves) - set(CURVE_METRICS)
         if unknown:
             raise ConfigError(f"unknown curve metrics {sorted(unknown)}; valid: {', '.join(CURVE_METRICS)}")
-        last = self._last_occurrence(idx)
+        last = last_occurrence(idx)
         n_given = idx.size
         idx = idx[last]
         for name in CURVE_METRICS:
@@ -362,8 +330,8 @@ class BenchmarkWriter:
             if values is None:
                 arr = np.full((idx.size, n_epochs), np.nan, np.float32)
             else:
-                arr = self._shaped(name, values, (n_given, n_epochs), last).astype(np.float32)
-            self._scatter(group[name], idx, seed_pos, arr)
+                arr = shaped(name, values, (n_given, n_epochs), last).astype(np.float32)
+            scatter_rows(group[name], idx, seed_pos, arr)
         extras = {
             "eval_time": (eval_time, np.nan, np.float32),
             "mapped_from": (mapped_from, -1, np.int32),
@@ -373,23 +341,9 @@ class BenchmarkWriter:
             if values is None:
                 arr = np.full(idx.size, default, dtype)
             else:
-                arr = self._shaped(name, values, (n_given,), last).astype(dtype)
-            self._scatter(group[name], idx, seed_pos, arr)
+                arr = shaped(name, values, (n_given,), last).astype(dtype)
+            scatter_rows(group[name], idx, seed_pos, arr)
         return int(idx.size)
-
-    @staticmethod
-    def _last_occurrence(idx: np.ndarray) -> np.ndarray:
-        """Positions of the last occurrence of each distinct index, sorted by index."""
-        reversed_first = np.unique(idx[::-1], return_index=True)[1]
-        return idx.size - 1 - reversed_first
-
-    @staticmethod
-    def _shaped(name: str, values: Any, shape: tuple[int, ...], keep: np.ndarray) -> np.ndarray:
-        """``values`` checked against ``shape`` (``shape[0]`` = number of indices given), rows ``keep``."""
-        arr = np.asarray(values)
-        if arr.shape != shape:
-            raise ConfigError(f"{name} has shape {arr.shape}, expected {shape} (one row per index)")
-        return arr[keep]
 
     @staticmethod
     def _seed_position(group: h5py.Group, seed: int) -> int:
@@ -399,26 +353,6 @@ class BenchmarkWriter:
                 f"seed {seed!r} is not a seed of recipe {group.name} (seeds: {seeds}); add it with add_seeds"
             )
         return seeds.index(int(seed))
-
-    @staticmethod
-    def _scatter(dset: h5py.Dataset, idx: np.ndarray, seed_pos: int | None, values: np.ndarray) -> None:
-        """Write ``values[k]`` at row ``idx[k]`` (and ``seed_pos``), block by block of the arch axis.
-
-        ``idx`` is sorted and distinct. Whole blocks are written without reading them first.
-        """
-        blocks = idx // ARCH_BLOCK
-        starts = np.flatnonzero(np.r_[True, blocks[1:] != blocks[:-1]])
-        ends = np.r_[starts[1:], idx.size]
-        for s, e in zip(starts, ends):
-            a0 = int(blocks[s]) * ARCH_BLOCK
-            a1 = min(a0 + ARCH_BLOCK, N_ARCHS)
-            where = (slice(a0, a1),) if seed_pos is None else (slice(a0, a1), seed_pos)
-            if e - s == a1 - a0:
-                block = values[s:e]
-            else:
-                block = dset[where]
-                block[idx[s:e] - a0] = values[s:e]
-            dset[where] = block
 
     def write_arrays(
         self,
@@ -483,11 +417,11 @@ class BenchmarkWriter:
         """
         group = self._group(dataset, recipe_name)
         idx = check_indices(indices).reshape(-1)
-        last = self._last_occurrence(idx)
+        last = last_occurrence(idx)
         for name, values in (("params", params), ("flops", flops), ("latency", latency)):
             if values is not None:
-                arr = self._shaped(name, values, (idx.size,), last).astype(np.float32)
-                self._scatter(group[name], idx[last], None, arr)
+                arr = shaped(name, values, (idx.size,), last).astype(np.float32)
+                scatter_rows(group[name], idx[last], None, arr)
 
     def write_proxy(
         self,
@@ -514,7 +448,7 @@ class BenchmarkWriter:
             ConfigError: unknown recipe, settings that differ from the stored ones, bad shapes, or
                 non-finite times.
         """
-        _check_name("proxy", proxy)
+        check_name("proxy", proxy)
         group = self._group(dataset, recipe_name)["proxies"]
         text = json.dumps(dict(settings), sort_keys=True)
         sub = group.require_group(proxy)
@@ -523,30 +457,12 @@ class BenchmarkWriter:
                 f"proxy {proxy!r} of {dataset}/{recipe_name} was computed with settings "
                 f"{sub.attrs['settings']}, not {text}: store it under another proxy name"
             )
-        seed_pos = self._proxy_seed_position(sub, int(seed), text)
+        seed_pos = proxy_seed_column(sub, int(seed), text)
         idx = check_indices(indices).reshape(-1)
-        last = self._last_occurrence(idx)
-        score_arr = self._shaped("scores", scores, (idx.size,), last).astype(np.float64)
-        time_arr = self._shaped("times", times, (idx.size,), last).astype(np.float64)
+        last = last_occurrence(idx)
+        score_arr = shaped("scores", scores, (idx.size,), last).astype(np.float64)
+        time_arr = shaped("times", times, (idx.size,), last).astype(np.float64)
         if not np.isfinite(time_arr).all():
             raise ConfigError(f"proxy {proxy!r}: times must be finite seconds (they mark computed scores)")
-        self._scatter(sub["score"], idx[last], seed_pos, score_arr)
-        self._scatter(sub["time"], idx[last], seed_pos, time_arr)
-
-    @staticmethod
-    def _proxy_seed_position(sub: h5py.Group, seed: int, settings: str) -> int:
-        if "score" not in sub:
-            for name in ("score", "time"):
-                sub.create_dataset(name, shape=(N_ARCHS, 1), maxshape=(N_ARCHS, None), dtype=np.float64,
-                                   chunks=(4 * ARCH_BLOCK, 1), **_FILTERS, fillvalue=np.nan)
-            sub.attrs["settings"] = settings
-            sub.attrs["proxy_seeds"] = np.asarray([seed], dtype=np.int64)
-            return 0
-        seeds = [int(s) for s in sub.attrs["proxy_seeds"]]
-        if seed in seeds:
-            return seeds.index(seed)
-        for name in ("score", "time"):
-            sub[name].resize(len(seeds) + 1, axis=1)
-        sub.attrs["proxy_seeds"] = np.asarray(seeds + [seed], dtype=np.int64)
-        return len(seeds)
-
+        scatter_rows(sub["score"], idx[last], seed_pos, score_arr)
+        scatter_rows(sub["time"], idx[last], seed_pos, time_arr)
