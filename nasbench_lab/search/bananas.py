@@ -188,7 +188,7 @@ class _EnsembleSearch(ConfiguredStrategy):
 _ENSEMBLE = {
     "n_init": Param(10, "int", low=1, doc="random archs before the first fit"),
     "batch_size": Param(5, "int", low=1, doc="archs evaluated per fit"),
-    "encoding": Param("path", "str", choices=("path", "onehot"), doc="features for the MLP ensemble"),
+    "encoding": Param("onehot", "str", choices=("onehot", "path"), doc="features for the MLP ensemble"),
     "n_members": Param(5, "int", low=2, doc="ensemble size"),
     "hidden": Param(32, "int", low=1, doc="hidden width (two hidden layers)"),
     "epochs": Param(200, "int", low=1, doc="full-batch Adam steps per fit"),

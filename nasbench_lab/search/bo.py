@@ -174,6 +174,7 @@ class BayesianOptimisation(SurrogateSearch):
             raise ConfigError(f"{self.owner}: engine 'botorch' supports acquisition ei, log_ei or ucb; use engine 'fast' for thompson")
         self.gp = fastgp.FastExactGP(onehot_table()) if self.predictor_factory is None else None
         self._model: Any = None
+        self._table_t: Any = None
         self._fitted_at = 0
 
     def _scores(self, cands: np.ndarray) -> np.ndarray:
@@ -212,7 +213,9 @@ class BayesianOptimisation(SurrogateSearch):
         from botorch.models import SingleTaskGP
         from gpytorch.mlls import ExactMarginalLogLikelihood
 
-        table = torch.as_tensor(onehot_table())
+        if self._table_t is None:
+            self._table_t = torch.tensor(onehot_table())
+        table = self._table_t
         model = SingleTaskGP(table[archs], torch.as_tensor(values)[:, None])
         if self._model is not None and len(archs) - self._fitted_at < self.refit_every:
             hypers = {k: v for k, v in self._model.state_dict().items() if not k.startswith("outcome_transform")}
