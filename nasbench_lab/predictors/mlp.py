@@ -1,0 +1,201 @@
+"""BANANAS-style predictor: an ensemble of MLPs on the path encoding, plus the ensemble machinery
+shared with the GNNs (:mod:`nasbench_lab.predictors.gnn`).
+
+All ``k`` members of an ensemble are trained at once as one batched network: every weight has a
+leading member axis, so a step costs one batched matrix product instead of ``k`` small ones. Members
+differ by their seeded initialisation and their own minibatch order. ``predict`` is the ensemble mean
+and ``predict_dist`` the mean and the spread (standard deviation over members), in target units.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, ClassVar
+
+import numpy as np
+
+from nasbench_lab.encodings import encode
+from nasbench_lab.errors import ConfigError
+from nasbench_lab.predictors._targets import TargetScaler, check_archs, check_fit_inputs
+from nasbench_lab.predictors.base import Predictor, register_predictor
+
+
+def _torch():
+    import torch
+
+    return torch
+
+
+def ensemble_linear(k: int, n_in: int, n_out: int, gen: Any) -> tuple[Any, Any]:
+    """Weights ``(k, n_in, n_out)`` and biases ``(k, 1, n_out)`` of ``k`` linear layers (He init)."""
+    torch = _torch()
+    weight = torch.randn(k, n_in, n_out, generator=gen) * (2.0 / n_in) ** 0.5
+    bias = torch.zeros(k, 1, n_out)
+    return weight.requires_grad_(), bias.requires_grad_()
+
+
+def train_ensemble(
+    forward: Callable[[list, Any], Any],
+    params: list,
+    inputs: tuple,
+    z: Any,
+    *,
+    k: int,
+    steps: int,
+    batch_size: int,
+    lr: float,
+    weight_decay: float,
+    gen: Any,
+) -> None:
+    """Train ``k`` batched members with Adam on the mean squared error.
+
+    Args:
+        forward: ``forward(params, batch_inputs) -> (k, b)`` predictions; ``batch_inputs`` is
+            ``inputs`` indexed by a ``(k, b)`` long tensor of row ids (one minibatch per member).
+        params: tensors to optimise (leading member axis).
+        inputs: tensors with the training archs on axis 0.
+        z: standardised targets ``(n,)``.
+        k, steps, batch_size, lr, weight_decay: ensemble size and Adam settings.
+        gen: torch Generator for the minibatch draws.
+    """
+    torch = _torch()
+    n = len(z)
+    b = min(batch_size, n)
+    opt = torch.optim.Adam(params, lr=lr, weight_decay=weight_decay)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=steps)
+    for _ in range(steps):
+        rows = torch.rand(k, n, generator=gen).argsort(dim=1)[:, :b]
+        pred = forward(params, tuple(t[rows] for t in inputs))
+        loss = ((pred - z[rows]) ** 2).mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        sched.step()
+
+
+class EnsemblePredictor(Predictor):
+    """Common fit/predict of batched neural ensembles; subclasses define inputs and the network.
+
+    Subclasses set the constructor arguments ``k``, ``steps``, ``batch_size``, ``lr``,
+    ``weight_decay``, ``log_error`` and ``seed`` and implement :meth:`_inputs`, :meth:`_init_params`
+    and :meth:`_forward`.
+    """
+
+    probabilistic: ClassVar[bool] = True
+
+    def _inputs(self, archs: np.ndarray) -> tuple:
+        """Torch tensors of the archs, each with the arch on axis 0."""
+        raise NotImplementedError
+
+    def _init_params(self, inputs: tuple, gen: Any) -> list:
+        """Freshly initialised parameters with a leading member axis of size ``k``."""
+        raise NotImplementedError
+
+    def _forward(self, params: list, inputs: tuple) -> Any:
+        """Predictions ``(k, b)`` for inputs indexed ``(k, b, ...)``."""
+        raise NotImplementedError
+
+    def _check(self) -> None:
+        for name in ("k", "steps", "batch_size"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ConfigError(f"{name} must be a positive integer, got {value!r}")
+
+    def fit(self, archs, y, *, curves=None, train_losses=None, proxies=None) -> "EnsemblePredictor":
+        """Train the ensemble; see :class:`Predictor`."""
+        torch = _torch()
+        self._check()
+        archs, y = check_fit_inputs(archs, y)
+        self.scaler_ = TargetScaler.fit(y, self.log_error)
+        z = torch.as_tensor(self.scaler_.transform(y), dtype=torch.float32)
+        inputs = self._inputs(archs)
+        gen = torch.Generator().manual_seed(int(self.seed))
+        params = self._init_params(inputs, gen)
+        train_ensemble(
+            self._forward, params, inputs, z, k=self.k, steps=self.steps, batch_size=self.batch_size,
+            lr=self.lr, weight_decay=self.weight_decay, gen=gen,
+        )
+        self.params_ = [p.detach() for p in params]
+        return self
+
+    def _members(self, archs: np.ndarray) -> np.ndarray:
+        """Standardised predictions of every member, ``(k, n)``."""
+        torch = _torch()
+        inputs = self._inputs(check_archs(archs))
+        with torch.no_grad():
+            n = len(inputs[0])
+            rows = torch.arange(n).expand(self.k, n)
+            return self._forward(self.params_, tuple(t[rows] for t in inputs)).double().numpy()
+
+    def predict(self, archs, *, curves=None, train_losses=None, proxies=None) -> np.ndarray:
+        """Ensemble mean in target units, shape ``(n,)``."""
+        return self.scaler_.inverse_mean(self._members(archs).mean(axis=0))
+
+    def predict_dist(self, archs, *, curves=None, train_losses=None, proxies=None):
+        """Mean and standard deviation over members, in target units, each ``(n,)``."""
+        members = self._members(archs)
+        return self.scaler_.inverse_dist(members.mean(axis=0), members.std(axis=0))
+
+
+@register_predictor("bananas")
+class BananasPredictor(EnsemblePredictor):
+    """Ensemble of MLPs on the path encoding (BANANAS, White et al. 2021).
+
+    Args:
+        encoding: vector encoding (``path`` as in BANANAS, or ``onehot``).
+        pruned: encode only live paths / ops.
+        hidden: width of each hidden layer.
+        layers: number of hidden layers.
+        k: ensemble size.
+        steps: Adam steps (each member sees one minibatch per step).
+        batch_size: minibatch size.
+        lr: Adam learning rate (cosine-annealed to 0).
+        weight_decay: L2 penalty.
+        log_error: fit ``-log(100 - y)``.
+        seed: seeds initialisation and minibatches.
+    """
+
+    def __init__(
+        self,
+        encoding: str = "path",
+        pruned: bool = True,
+        hidden: int = 64,
+        layers: int = 3,
+        k: int = 5,
+        steps: int = 500,
+        batch_size: int = 64,
+        lr: float = 3e-3,
+        weight_decay: float = 1e-4,
+        log_error: bool = True,
+        seed: int = 0,
+    ) -> None:
+        self.encoding = encoding
+        self.pruned = pruned
+        self.hidden = hidden
+        self.layers = layers
+        self.k = k
+        self.steps = steps
+        self.batch_size = batch_size
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.log_error = log_error
+        self.seed = seed
+
+    def _inputs(self, archs: np.ndarray) -> tuple:
+        x = encode(self.encoding, archs, pruned=self.pruned)
+        return (_torch().as_tensor(np.asarray(x, dtype=np.float32)),)
+
+    def _init_params(self, inputs: tuple, gen: Any) -> list:
+        sizes = [inputs[0].shape[1]] + [self.hidden] * self.layers + [1]
+        params: list = []
+        for n_in, n_out in zip(sizes[:-1], sizes[1:]):
+            params.extend(ensemble_linear(self.k, n_in, n_out, gen))
+        return params
+
+    def _forward(self, params: list, inputs: tuple) -> Any:
+        torch = _torch()
+        h = inputs[0]  # (k, b, d)
+        for i in range(0, len(params), 2):
+            h = torch.baddbmm(params[i + 1], h, params[i])
+            if i + 2 < len(params):
+                h = torch.relu(h)
+        return h.squeeze(-1)
