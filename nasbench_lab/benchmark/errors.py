@@ -18,9 +18,16 @@ class MissingEntryError(NasbenchLabError, KeyError):
         arch_index: NB201 index of the arch.
         dataset: dataset key.
         recipe: recipe name.
-        seed: seed value, or ``None`` when no seed of the arch is filled (a mean was asked for).
+        seed: the seed value to fill, or ``None`` when the question was about any seed (a mean of
+            filled seeds that did not record the value).
         metric: metric asked for (``None`` if the whole run is missing).
         recorded: ``False`` when the run exists but did not record the value (training cannot help).
+
+    Args:
+        arch_index, dataset, recipe, seed, metric, recorded: as the attributes.
+        bench: path of the benchmark file, for the fill command in the message.
+        detail: extra text appended in parentheses (e.g. how many more entries are missing).
+        fix: how to obtain the value, replacing the fill command (e.g. for proxy scores).
     """
 
     def __init__(

@@ -90,6 +90,7 @@ class Benchmark:
     """
 
     def __init__(self, path: Path, fill_missing: FillMissing | None) -> None:
+        """Open ``path``; use :meth:`open`, which checks the path first."""
         self.path = path
         self._fill_missing = fill_missing
         self._file: h5py.File | None = None
