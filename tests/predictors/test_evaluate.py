@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -252,3 +253,31 @@ def test_settings_are_validated(bench):
 def test_default_fidelities():
     assert E.default_fidelities(200) == (10, 20, 50, 100)
     assert E.default_fidelities(4) == (1, 2)
+
+
+def test_lce_gets_the_recipe_schedule_and_extrapolates_the_known_family(bench):
+    from nasbench_lab.predictors.curves import LCE
+
+    res = E.evaluate({"lce": LCE(families=["pow3", "ilog2"]), "es": EarlyStop()}, bench,
+                     **small(trials=1, fidelities=(5,)))
+    by = {r["predictor"]: r for r in res.rows}
+    assert by["lce"]["status"] == "ok" and by["lce"]["mae"] < 0.05 < 1.0 < by["es"]["mae"]
+    assert "n_fallback_archs=0" in by["lce"]["diagnostics"]
+
+
+EMBEDDED = Path(__file__).resolve().parents[2] / "data" / "nb201-digits.h5"
+
+
+@pytest.mark.skipif(not EMBEDDED.is_file(), reason=f"embedded benchmark {EMBEDDED} not generated yet")
+def test_curve_predictors_on_the_embedded_benchmark():
+    from nasbench_lab.benchmark.store import Benchmark
+
+    with Benchmark.open(EMBEDDED) as real:
+        dataset = real.datasets[0]
+        n_points = len(real.eval_points(dataset))
+        res = E.evaluate({n: n for n in ("lce", "sotl", "early_stop", "lcsvr")}, real, dataset,
+                         train_sizes=(20,), test_size=50, trials=2, fidelities=(max(1, n_points // 2),),
+                         progress=False)
+    assert all(r["status"] == "ok" for r in res.rows)
+    tau = {s["predictor"]: s["kendall_tau"]["mean"] for s in res.summary()}
+    assert tau["early_stop"] > 0.3 and tau["lcsvr"] > 0.3
