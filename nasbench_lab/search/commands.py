@@ -45,10 +45,15 @@ def _run(args: argparse.Namespace) -> int:
 
     spec = load_spec(args.spec, benchmark=args.bench)
     out = args.out if args.out is not None else Path("results") / spec.name
-    outcome = run_study(
-        spec, out, workers=args.workers, executor=args.executor, address=args.address, resume=args.resume,
-        spec_text=args.spec.read_text(encoding="utf-8"), progress=not args.no_progress,
-    )
+    try:
+        outcome = run_study(
+            spec, out, workers=args.workers, executor=args.executor, address=args.address, resume=args.resume,
+            spec_text=args.spec.read_text(encoding="utf-8"), progress=not args.no_progress,
+        )
+    except KeyboardInterrupt:
+        sys.stderr.write(f"partial results of the finished units are in {out}; continue with "
+                         f"`nasbench-lab study run {args.spec} --out {out} --resume`\n")
+        raise
     sys.stdout.write(outcome.summary)
     sys.stdout.write(f"\nresults in {outcome.out} ({outcome.units_done}/{outcome.units_total} units)\n")
     return 0
