@@ -33,6 +33,11 @@ def masked_mean(values: np.ndarray, axis: int) -> np.ndarray:
         return np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
 
 
+# A column read decompresses every chunk it touches (25 columns wide); after this many columns of one
+# metric, the whole metric is read once instead.
+COLUMNS_BEFORE_ARRAY = 4
+
+
 class RecipeTable:
     """Cached arrays of the group ``/<dataset>/<recipe>/``.
 
@@ -129,6 +134,8 @@ class RecipeTable:
         """
         key = (metric, epoch)
         if key not in self._columns:
+            if epoch is not None and sum(k[0] == metric for k in self._columns) >= COLUMNS_BEFORE_ARRAY:
+                self.array(metric)  # many columns of one metric: one whole read beats re-decompressing chunks
             if metric in self._arrays:
                 col = self._arrays[metric][:, :, epoch]
             elif metric in ARCH_METRICS:

@@ -451,3 +451,12 @@ def test_synthetic_queries_are_consistent(bench: Benchmark) -> None:
     assert bench.query(best_index, "digits", "valid_acc") == pytest.approx(best_value)
     assert set(CURVE_METRICS) <= set(bench.metrics)
     assert os.path.getsize(bench.path) > 0
+
+
+def test_many_columns_of_one_metric_agree_with_curves(synthetic_bench_path: Path) -> None:
+    """Column answers stay the same when the table switches to reading the whole metric."""
+    with Benchmark.open(synthetic_bench_path) as bench:
+        idx = np.arange(0, 15625, 97)
+        columns = np.stack([bench.query_many(idx, "digits", "valid_loss", epoch=e) for e in range(12)], axis=1)
+    with Benchmark.open(synthetic_bench_path) as bench:
+        np.testing.assert_array_equal(columns, bench.curves_many(idx, "digits", "valid_loss"))

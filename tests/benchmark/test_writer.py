@@ -8,6 +8,8 @@ from pathlib import Path
 import h5py
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from nasbench_lab.benchmark.errors import BenchmarkFormatError
 from nasbench_lab.benchmark.schema import CURVE_METRICS, FORMAT_VERSION, Recipe, RunRecord
@@ -283,3 +285,26 @@ def test_new_files_keep_free_space_across_sessions(tmp_path: Path) -> None:
     with h5py.File(path, "r") as f:
         strategy, persist, _threshold = f.id.get_create_plist().get_file_space_strategy()
     assert persist
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    runs=st.lists(
+        st.tuples(st.integers(0, 15624), st.sampled_from([0, 1]),
+                  st.lists(st.floats(0, 100, width=32), min_size=4, max_size=4)),
+        min_size=1, max_size=20,
+    )
+)
+def test_runs_round_trip_property(tmp_path_factory: pytest.TempPathFactory, runs: list) -> None:
+    """Whatever runs are written (duplicates included: the last wins), reading gives them back."""
+    path = tmp_path_factory.mktemp("prop") / "b.h5"
+    _new(path)
+    with BenchmarkWriter(path) as writer:
+        writer.write_runs("d", "r", [RunRecord(a, s, {"valid_acc": np.array(v)}) for a, s, v in runs])
+    expected = {(a, s): v for a, s, v in runs}
+    with Benchmark.open(path) as bench:
+        filled = bench.filled("d")
+        assert filled.sum() == len(expected)
+        for (arch, seed), values in expected.items():
+            assert filled[arch, seed]
+            np.testing.assert_array_equal(bench.curve(arch, "d", "valid_acc", seed=seed), np.float32(values))
