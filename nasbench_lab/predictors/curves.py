@@ -9,7 +9,8 @@ the training loss at the same points. Registered names:
   the recipe's last evaluation point and the families are averaged with Akaike weights (a cheap
   stand-in for Domhan's MCMC posterior). Training-free.
 * ``"lcsvr"``: ν-SVR (Baker et al. 2017) on curve statistics (values, slopes, curvature) plus an
-  encoding of the cell (one-hot by default); hyperparameters chosen by seeded cross-validated random search.
+  encoding of the cell (one-hot by default); hyperparameters chosen by a seeded cross-validated
+  random search.
 * ``"sotl"`` / ``"sotle"``: sum of training losses (Ru et al. 2021): minus the sum of the training
   losses over the ``k`` points, or minus the last one. Training-free scores (not in target units).
 * ``"early_stop"``: the validation metric at the fidelity reached. Training-free.
@@ -442,7 +443,11 @@ class LcSVR(_CurvePredictor):
         if self.cv_used_:
             search = RandomizedSearchCV(
                 pipe,
-                {"nusvr__C": loguniform(1e-1, 1e3), "nusvr__nu": uniform(0.05, 0.9), "nusvr__gamma": loguniform(1e-4, 1.0)},
+                {
+                    "nusvr__C": loguniform(1e-1, 1e3),
+                    "nusvr__nu": uniform(0.05, 0.9),
+                    "nusvr__gamma": loguniform(1e-4, 1.0),
+                },
                 n_iter=self.cv_iterations,
                 cv=KFold(self.cv_folds, shuffle=True, random_state=self.seed),
                 random_state=self.seed,

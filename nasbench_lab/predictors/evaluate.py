@@ -185,11 +185,15 @@ def load_data(bench: Any, protocol: Protocol, *, need_curves: bool, need_proxies
     )
     if need_curves:
         data.curves, data.train_losses = curves[ok], losses[ok]
-        data.partial_cost = {k: np.asarray(bench.cost_many(archs, ds, epochs=k, recipe=rc, missing="nan"), dtype=np.float64) for k in fids}
+        data.partial_cost = {
+            k: np.asarray(bench.cost_many(archs, ds, epochs=k, recipe=rc, missing="nan"), dtype=np.float64)
+            for k in fids
+        }
     if need_proxies:
         names = list(bench.proxy_names(ds, rc))
         if names:
-            data.proxies = np.column_stack([np.asarray(bench.proxy(archs, ds, n, recipe=rc, missing="nan"), dtype=np.float64) for n in names])
+            scores = [bench.proxy(archs, ds, name, recipe=rc, missing="nan") for name in names]
+            data.proxies = np.column_stack(scores).astype(np.float64)
     return data
 
 

@@ -281,3 +281,33 @@ def test_curve_predictors_on_the_embedded_benchmark():
     assert all(r["status"] == "ok" for r in res.rows)
     tau = {s["predictor"]: s["kendall_tau"]["mean"] for s in res.summary()}
     assert tau["early_stop"] > 0.3 and tau["lcsvr"] > 0.3
+
+
+class FirstProxy(Predictor):
+    """Training-free: ranks by the first stored proxy, NaN scores last."""
+
+    needs_proxies = True
+    needs_training = False
+    predicts_scores = True
+
+    def fit(self, archs, y, **_):
+        return self
+
+    def predict(self, archs, *, proxies=None, **_):
+        assert proxies.shape == (len(archs), 2)
+        return np.nan_to_num(proxies[:, 1], nan=-1e9)
+
+
+def test_proxies_reach_proxy_predictors_on_a_real_benchmark_file(synthetic_bench_path):
+    from nasbench_lab.benchmark.store import Benchmark
+
+    with Benchmark.open(synthetic_bench_path) as real:
+        names = real.proxy_names("digits")
+        res = E.evaluate({"zc": FirstProxy()}, real, "digits", train_sizes=(10,), test_size=60, trials=2,
+                         progress=False)
+        data = E.load_data(real, res.protocol, need_curves=False, need_proxies=True)
+        expected = real.proxy(data.archs, "digits", names[1], missing="nan")
+    assert data.proxies.shape == (data.archs.size, len(names)) == (data.archs.size, 2)
+    np.testing.assert_array_equal(data.proxies[:, 1], expected)
+    assert [r["status"] for r in res.rows] == ["ok", "ok"] and math.isnan(res.rows[0]["mae"])
+    assert res.rows[0]["train_time"] == 0.0 and res.rows[0]["kendall_tau"] > 0.2
