@@ -157,6 +157,9 @@ class InlineExecutor(Executor):
         self._queue.clear()
 
 
+WORKER_PRELOAD: tuple[str, ...] = ("torch", "nasbench_lab.training.trainer", "sklearn.datasets", "sklearn.model_selection")
+
+
 def _init_local_worker() -> None:
     # One thread per worker: N workers on N cores, no oversubscription.
     os.environ["OMP_NUM_THREADS"] = "1"
@@ -192,11 +195,15 @@ class LocalExecutor(Executor):
         self._new_pool()
 
     def _new_pool(self) -> None:
-        method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+        if "forkserver" in multiprocessing.get_all_start_methods():
+            context = multiprocessing.get_context("forkserver")
+            # The server imports the heavy modules once; workers fork from it already loaded (no
+            # thread pool has started in it yet, so forking it is safe).
+            context.set_forkserver_preload(list(WORKER_PRELOAD))
+        else:
+            context = multiprocessing.get_context("spawn")
         self._pool = cf.ProcessPoolExecutor(
-            max_workers=self.workers,
-            mp_context=multiprocessing.get_context(method),
-            initializer=_init_local_worker,
+            max_workers=self.workers, mp_context=context, initializer=_init_local_worker
         )
 
     def submit(self, task: Task) -> None:  # noqa: D102

@@ -218,6 +218,7 @@ class FillReport:
         failed: ``(arch_index, seed, error)`` of entries that failed every attempt.
         recovered: journal entries of an earlier, interrupted run folded at start.
         seconds: wall time of the training phase.
+        startup_seconds: wall time until the first result came back (worker start-up included).
     """
 
     planned: int = 0
@@ -226,6 +227,7 @@ class FillReport:
     failed: list[tuple[int, int, str]] = field(default_factory=list)
     recovered: int = 0
     seconds: float = 0.0
+    startup_seconds: float = math.nan
 
     @property
     def entries_per_hour(self) -> float:
@@ -355,7 +357,10 @@ class _Drive:
                 while queue or self.executor.in_flight():
                     while queue and self.executor.in_flight() < self.executor.capacity:
                         self.executor.submit(queue.popleft())
-                    retry = self._take(self.executor.next_result())
+                    result = self.executor.next_result()
+                    if math.isnan(self.report.startup_seconds):
+                        self.report.startup_seconds = time.perf_counter() - start
+                    retry = self._take(result)
                     if retry is None:
                         bar.update(1)
                         bar.set_postfix(failed=len(self.report.failed), refresh=False)
