@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pytest
 from fill_fakes import MemoryTarget, dying_train, fake_curves, fake_latency, fake_train
@@ -99,3 +101,11 @@ def test_fill_through_a_local_ray_instance(tmp_path) -> None:
     assert sorted(a for a, _, _ in report.failed) == [13, 13]
     assert set(target.records) == {(a, s) for a in (11, 12) for s in (0, 1)}
     np.testing.assert_array_equal(target.records[(12, 1)].curves["test_acc"], fake_curves(12, 1, 2)["test_acc"])
+
+
+def test_ray_executor_without_ray_says_how_to_install(monkeypatch) -> None:
+    from nasbench_lab.errors import NasbenchLabError
+
+    monkeypatch.setitem(sys.modules, "ray", None)  # import ray now raises ImportError
+    with pytest.raises(NasbenchLabError, match=r"pip install 'nasbench-lab\[ray\]'"):
+        RayExecutor().start(TrainJob(fake_train))
