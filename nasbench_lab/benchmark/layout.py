@@ -44,6 +44,13 @@ def check_seeds(seeds: Sequence[int]) -> list[int]:
     return values
 
 
+def check_sources(mapped_from: np.ndarray) -> None:
+    """Raise :class:`ConfigError` unless every ``mapped_from`` value is -1 or an arch index."""
+    bad = (mapped_from < -1) | (mapped_from >= N_ARCHS)
+    if bad.any():
+        raise ConfigError(f"mapped_from {int(mapped_from[bad][0])} is neither -1 (trained) nor an arch index")
+
+
 def create_recipe_arrays(group: h5py.Group, n_seeds: int, n_epochs: int) -> None:
     """Create every array of a recipe group, all NaN / unfilled (nothing is stored until written)."""
     curve_chunks = (ARCH_BLOCK, n_seeds, min(n_epochs, EPOCH_BLOCK))

@@ -31,6 +31,7 @@ from nasbench_lab.benchmark.layout import (
     RECIPE_ATTRS,
     check_name,
     check_seeds,
+    check_sources,
     create_recipe_arrays,
     last_occurrence,
     proxy_seed_column,
@@ -325,30 +326,25 @@ class BenchmarkWriter:
         last = last_occurrence(idx)
         n_given = idx.size
         idx = idx[last]
-        for name in CURVE_METRICS:
+        arrays: dict[str, np.ndarray] = {}
+        for name in CURVE_METRICS:  # everything is checked before anything is written
             values = curves.get(name)
-            if values is None:
-                arr = np.full((idx.size, n_epochs), np.nan, np.float32)
-            else:
-                arr = shaped(name, values, (n_given, n_epochs), last).astype(np.float32)
-            scatter_rows(group[name], idx, seed_pos, arr)
-        extras = {
-            "eval_time": (eval_time, np.nan, np.float32),
-            "mapped_from": (mapped_from, -1, np.int32),
-            "filled": (None, True, bool),
-        }
+            arrays[name] = (np.full((idx.size, n_epochs), np.nan, np.float32) if values is None
+                            else shaped(name, values, (n_given, n_epochs), last).astype(np.float32))
+        extras = {"eval_time": (eval_time, np.nan, np.float32), "mapped_from": (mapped_from, -1, np.int32),
+                  "filled": (None, True, bool)}
         for name, (values, default, dtype) in extras.items():
-            if values is None:
-                arr = np.full(idx.size, default, dtype)
-            else:
-                arr = shaped(name, values, (n_given,), last).astype(dtype)
+            arrays[name] = (np.full(idx.size, default, dtype) if values is None
+                            else shaped(name, values, (n_given,), last).astype(dtype))
+        check_sources(arrays["mapped_from"])
+        for name, arr in arrays.items():  # "filled" last: a run counts only once all of it is written
             scatter_rows(group[name], idx, seed_pos, arr)
         return int(idx.size)
 
     @staticmethod
     def _seed_position(group: h5py.Group, seed: int) -> int:
         seeds = [int(s) for s in group.attrs["seeds"]]
-        if isinstance(seed, bool) or int(seed) not in seeds:
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or int(seed) not in seeds:
             raise ConfigError(
                 f"seed {seed!r} is not a seed of recipe {group.name} (seeds: {seeds}); add it with add_seeds"
             )
@@ -395,6 +391,7 @@ class BenchmarkWriter:
         for name, arr in (("eval_time", times), ("mapped_from", sources)):
             if arr.shape != run_shape:
                 raise ConfigError(f"{name} has shape {arr.shape}, expected {run_shape}")
+        check_sources(sources)
         group["eval_time"][...] = np.where(mask, times, np.float32(np.nan))
         group["mapped_from"][...] = np.where(mask, sources, np.int32(-1))
         group["filled"][...] = mask
@@ -451,18 +448,23 @@ class BenchmarkWriter:
         check_name("proxy", proxy)
         group = self._group(dataset, recipe_name)["proxies"]
         text = json.dumps(dict(settings), sort_keys=True)
-        sub = group.require_group(proxy)
-        if "settings" in sub.attrs and str(sub.attrs["settings"]) != text:
-            raise ConfigError(
-                f"proxy {proxy!r} of {dataset}/{recipe_name} was computed with settings "
-                f"{sub.attrs['settings']}, not {text}: store it under another proxy name"
-            )
-        seed_pos = proxy_seed_column(sub, int(seed), text)
         idx = check_indices(indices).reshape(-1)
         last = last_occurrence(idx)
         score_arr = shaped("scores", scores, (idx.size,), last).astype(np.float64)
         time_arr = shaped("times", times, (idx.size,), last).astype(np.float64)
         if not np.isfinite(time_arr).all():
             raise ConfigError(f"proxy {proxy!r}: times must be finite seconds (they mark computed scores)")
+        if np.isinf(score_arr).any():
+            raise ConfigError(f"proxy {proxy!r}: a score is infinite; store NaN where the proxy is undefined")
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+            raise ConfigError(f"proxy seed must be an integer, got {seed!r}")
+        stored = group[proxy].attrs.get("settings") if proxy in group else None
+        if stored is not None and str(stored) != text:
+            raise ConfigError(
+                f"proxy {proxy!r} of {dataset}/{recipe_name} was computed with settings "
+                f"{stored}, not {text}: store it under another proxy name"
+            )
+        sub = group.require_group(proxy)
+        seed_pos = proxy_seed_column(sub, int(seed), text)
         scatter_rows(sub["score"], idx[last], seed_pos, score_arr)
         scatter_rows(sub["time"], idx[last], seed_pos, time_arr)

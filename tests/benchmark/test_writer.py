@@ -308,3 +308,24 @@ def test_runs_round_trip_property(tmp_path_factory: pytest.TempPathFactory, runs
         for (arch, seed), values in expected.items():
             assert filled[arch, seed]
             np.testing.assert_array_equal(bench.curve(arch, "d", "valid_acc", seed=seed), np.float32(values))
+
+
+def test_write_proxy_and_sources_bad_input_leave_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "b.h5"
+    _new(path)
+    with BenchmarkWriter(path) as writer:
+        for kwargs, match in [
+            ({"scores": np.array([np.inf])}, "infinite"),
+            ({"times": np.array([np.nan])}, "finite"),
+            ({"scores": np.array([1.0, 2.0])}, "shape"),
+            ({"seed": 0.5}, "integer"),
+        ]:
+            args = {"scores": np.array([1.0]), "times": np.array([0.1]), "seed": 0} | kwargs
+            with pytest.raises(ConfigError, match=match):
+                writer.write_proxy("d", "r", "p", [1], args["seed"], args["scores"], args["times"], {})
+        with pytest.raises(ConfigError, match="neither -1"):
+            writer.write_curves("d", "r", [1], 0, {}, mapped_from=np.array([15625]))
+        with pytest.raises(ConfigError, match="not a seed"):
+            writer.write_curves("d", "r", [1], "0", {})  # type: ignore[arg-type]
+    with Benchmark.open(path) as bench:
+        assert bench.proxy_names("d") == [] and not bench.filled("d").any()
