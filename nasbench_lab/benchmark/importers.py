@@ -234,7 +234,8 @@ def iter_nats_simple(directory: str | Path, archs: Iterable[int] | None = None) 
     if not meta_path.is_file():
         raise ImportFormatError(f"{directory}: no meta.pickle.pbz2; give the NATS-Bench 'simple' directory")
     _check_meta_archs(load_pbz2(meta_path)["meta_archs"], meta_path)
-    files = {int(p.name.split(".")[0]): p for p in directory.glob("[0-9]*.pickle.pbz2")}
+    files = {int(p.name.split(".")[0]): p for p in directory.glob("[0-9]*.pickle.pbz2")
+             if p.name.split(".")[0].isdigit()}
     chosen = _select(files, archs)
 
     def gen() -> Iterator[tuple[int, Mapping]]:
@@ -254,7 +255,9 @@ def _iter_arch2infos(data: Any, source: Path, archs: Iterable[int] | None, hp_na
 
     def gen() -> Iterator[tuple[int, Mapping]]:
         for index in chosen:
-            infos = arch2infos[index]
+            infos = arch2infos.get(index) if isinstance(arch2infos, Mapping) else None
+            if not isinstance(infos, Mapping):
+                raise ImportFormatError(f"{source}: arch {index} is listed as evaluated but has no results")
             yield index, {hp_names.get(k, k): v for k, v in infos.items() if hp_names.get(k, k) in NB201_RECIPES}
 
     return len(chosen), gen()

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from nasbench_lab.benchmark import importers as imp
 from nasbench_lab.benchmark.importers import ColumnMap, ImportFormatError, import_nats, import_nb201, import_table
@@ -359,6 +361,24 @@ def test_csv_bad_input(tmp_path: Path, rows, maps, kwargs, error, match) -> None
     with pytest.raises(error, match=match):
         import_table(table, tmp_path / "out.h5", [ColumnMap(c, m, "d") for c, m in maps], **options)
     assert not (tmp_path / "out.h5").exists()
+
+
+# Percent values above 1: a "percent" column that never exceeds 1 is refused by design.
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.dictionaries(st.integers(0, 15624), st.floats(1.5, 100.0), min_size=1, max_size=20),
+       fraction=st.booleans(), as_string=st.booleans(), epoch=st.integers(1, 12))
+def test_csv_round_trip_property(tmp_path_factory: pytest.TempPathFactory, rows: dict[int, float], fraction: bool,
+                                 as_string: bool, epoch: int) -> None:
+    folder = tmp_path_factory.mktemp("roundtrip")
+    body = [["arch", "acc"]] + [[str(Arch.from_index(i)) if as_string else i, repr(v / 100 if fraction else v)]
+                                for i, v in rows.items()]
+    table = write_table(folder / "t.csv", body)
+    import_table(table, folder / "b.h5", [ColumnMap("acc", "test_acc", "d")], recipe="r", epoch=epoch, seed=3,
+                 units="fraction" if fraction else "percent")
+    with Benchmark.open(folder / "b.h5") as bench:
+        got = bench.query_many(list(rows), "d", "test_acc", epoch=epoch - 1, seed=3)
+        np.testing.assert_allclose(got, list(rows.values()), rtol=1e-6)
+        assert bench.filled("d", "r").sum() == len(rows)
 
 
 def test_csv_missing_and_binary_files(tmp_path: Path) -> None:
