@@ -7,6 +7,7 @@ Kept apart from ``store.py`` so that the file-handling class stays short; users 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Union
 
 import numpy as np
@@ -124,7 +125,10 @@ class QueryEngine:
         )
 
     # ------------------------------------------------------------------ missing entries
-    def _resolve(self, table, idx, sel, metric, out, regather):  # type: ignore[no-untyped-def]
+    def _resolve(
+        self, table: RecipeTable, idx: np.ndarray, sel: Selection, metric: str, out: np.ndarray,
+        regather: Callable[[RecipeTable], np.ndarray],
+    ) -> np.ndarray:
         """Return ``out`` if it has no NaN; else fill (when possible) and regather, or raise."""
         bad = _bad_rows(out)
         if not bad.any():

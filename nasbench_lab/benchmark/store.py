@@ -65,13 +65,20 @@ def check_root(file: h5py.File, path: str | os.PathLike[str]) -> None:
             "import foreign data with `nasbench-lab import`"
         )
     version = attrs.get("format_version")
-    if version is None or int(version) != FORMAT_VERSION:
+    if _as_int(version) != FORMAT_VERSION:
         raise BenchmarkFormatError(
             f"{path} has format version {version}, this nasbench-lab reads version {FORMAT_VERSION}: "
             "use the nasbench-lab release that wrote it, or re-create the file"
         )
-    if int(attrs.get("n_archs", -1)) != N_ARCHS:
+    if _as_int(attrs.get("n_archs")) != N_ARCHS:
         raise BenchmarkFormatError(f"{path} holds {attrs.get('n_archs')} archs, expected {N_ARCHS}")
+
+
+def _as_int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def _coerce_indices(indices: Iterable[Any] | np.ndarray) -> np.ndarray:

@@ -392,6 +392,15 @@ def test_foreign_hdf5_and_unknown_version(hand_path: Path, tmp_path: Path) -> No
         f.attrs["format_version"] = 99
     with pytest.raises(BenchmarkFormatError, match="format version 99"):
         Benchmark.open(hand_path)
+    with h5py.File(hand_path, "a") as f:
+        f.attrs["format_version"] = "one"
+    with pytest.raises(BenchmarkFormatError, match="format version one"):
+        Benchmark.open(hand_path)
+    with h5py.File(hand_path, "a") as f:
+        f.attrs["format_version"] = 1
+        f.attrs["n_archs"] = 100
+    with pytest.raises(BenchmarkFormatError, match="100 archs"):
+        Benchmark.open(hand_path)
 
 
 def test_corrupt_chunk_is_an_error_not_a_number(bench_path: Path) -> None:
