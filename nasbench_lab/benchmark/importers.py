@@ -188,26 +188,32 @@ def records_from_arch(arch_state: Mapping[str, Any], hp: str) -> Iterator[tuple[
     """Yield ``(dataset, record)`` for every run in one ArchResults state of protocol ``hp``.
 
     Raises:
-        ImportFormatError: the arch string disagrees with the stored index, or a seed with its key.
+        ImportFormatError: a missing or malformed field, an arch string that disagrees with the stored
+            index, or a seed that disagrees with its key.
     """
-    index = int(arch_state["arch_index"])
-    if Arch.parse(arch_state["arch_str"]).index != index:
+    try:
+        index = int(arch_state["arch_index"])
+        if Arch.parse(arch_state["arch_str"]).index != index:
+            raise ImportFormatError(
+                f"arch {index}: its string {arch_state['arch_str']} has NB201 index "
+                f"{Arch.parse(arch_state['arch_str']).index}; the file uses another arch order"
+            )
+        for (dataset, seed), results in arch_state["all_results"].items():
+            if int(results["seed"]) != int(seed):
+                raise ImportFormatError(f"arch {index}, {dataset}: key seed {seed} != record seed {results['seed']}")
+            yield dataset, record_from_results(index, dataset, results, int(hp))
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        where = arch_state.get("arch_index", "?") if isinstance(arch_state, Mapping) else "?"
         raise ImportFormatError(
-            f"arch {index}: its string {arch_state['arch_str']} has NB201 index "
-            f"{Arch.parse(arch_state['arch_str']).index}; the file uses another arch order"
-        )
-    n_epochs = int(hp)
-    for (dataset, seed), results in arch_state["all_results"].items():
-        if int(results["seed"]) != int(seed):
-            raise ImportFormatError(f"arch {index}, {dataset}: key seed {seed} != record seed {results['seed']}")
-        yield dataset, record_from_results(index, dataset, results, n_epochs)
+            f"arch {where}, hp {hp}: not an NB201 ArchResults record ({type(exc).__name__}: {exc})"
+        ) from None
 
 
 # --------------------------------------------------------------------------- sources
-def _check_meta_archs(meta_archs: Sequence[str], source: Path) -> None:
+def _check_meta_archs(meta_archs: Any, source: Path) -> None:
     """The file's arch list must be NB201's order, else its indices would mean other archs."""
     ours = [str(Arch(tuple(ops))) for ops in ops_matrix(all_indices())]
-    if len(meta_archs) != N_ARCHS or list(meta_archs) != ours:
+    if not isinstance(meta_archs, Sequence) or list(meta_archs) != ours:
         raise ImportFormatError(f"{source}: meta_archs is not NB201's topology order of {N_ARCHS} archs")
 
 
@@ -233,7 +239,8 @@ def iter_nats_simple(directory: str | Path, archs: Iterable[int] | None = None) 
     meta_path = directory / "meta.pickle.pbz2"
     if not meta_path.is_file():
         raise ImportFormatError(f"{directory}: no meta.pickle.pbz2; give the NATS-Bench 'simple' directory")
-    _check_meta_archs(load_pbz2(meta_path)["meta_archs"], meta_path)
+    meta = load_pbz2(meta_path)
+    _check_meta_archs(meta.get("meta_archs") if isinstance(meta, Mapping) else None, meta_path)
     files = {int(p.name.split(".")[0]): p for p in directory.glob("[0-9]*.pickle.pbz2")
              if p.name.split(".")[0].isdigit()}
     chosen = _select(files, archs)

@@ -154,6 +154,10 @@ def test_malformed_records_are_refused() -> None:
     state = arch_state(12, "12", {"cifar10": [111]})
     with pytest.raises(ImportFormatError, match="200 epochs|needs 200"):
         list(imp.records_from_arch(state, "200"))
+    broken = arch_state(12, "12", {"cifar10": [111]})
+    del broken["all_results"][("cifar10", 111)]["epochs"]
+    with pytest.raises(ImportFormatError, match=r"arch 12, hp 12: not an NB201 ArchResults record \(KeyError: 'epochs'\)"):
+        list(imp.records_from_arch(broken, "12"))
     state["arch_str"] = str(Arch.from_index(13))
     with pytest.raises(ImportFormatError, match="another arch order"):
         list(imp.records_from_arch(state, "12"))
