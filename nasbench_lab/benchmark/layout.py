@@ -18,7 +18,7 @@ from nasbench_lab.space import N_ARCHS
 # LZF + shuffle: the fastest decompression h5py offers for the hot path (a column read), and fast
 # writes; gzip-1 reads about as fast with smaller files. Measured in docs/performance.md.
 COMPRESSION = "lzf"
-FILTERS: dict[str, Any] = {"compression": COMPRESSION, "shuffle": True}
+FILTERS: dict[str, Any] = {"compression": COMPRESSION, "shuffle": True, "fletcher32": True}
 ARCH_BLOCK = 512  # archs per chunk along the arch axis
 EPOCH_BLOCK = 25  # curve columns per chunk
 RECIPE_ATTRS = frozenset({"name", "eval_points", "config", "description", "seeds", "provenance_keys"})

@@ -414,6 +414,21 @@ def test_corrupt_chunk_is_an_error_not_a_number(bench_path: Path) -> None:
             bench.query(0, "digits", "valid_acc")
 
 
+def test_one_flipped_bit_is_an_error_not_a_number(bench_path: Path) -> None:
+    """Chunks carry a Fletcher-32 checksum: without it, this flip silently changes one value."""
+    with h5py.File(bench_path, "r") as f:
+        info = f["digits/synthetic/valid_acc"].id.get_chunk_info(3)
+    with open(bench_path, "r+b") as fh:
+        fh.seek(info.byte_offset + info.size // 2)
+        byte = fh.read(1)[0]
+        fh.seek(info.byte_offset + info.size // 2)
+        fh.write(bytes([byte ^ 0x01]))
+    with Benchmark.open(bench_path) as bench:
+        assert bench.query(3 * 512, "digits", "valid_loss") > 0  # other arrays are intact
+        with pytest.raises(BenchmarkFormatError, match="truncated or corrupt"):
+            bench.query(3 * 512, "digits", "valid_acc")
+
+
 def test_missing_array_is_a_format_error(hand_path: Path) -> None:
     with h5py.File(hand_path, "a") as f:
         del f["toy/hand/valid_loss"]
