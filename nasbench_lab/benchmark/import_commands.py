@@ -9,6 +9,7 @@ import argparse
 import sys
 from typing import Any
 
+from nasbench_lab.benchmark.schema import METRICS
 from nasbench_lab.errors import ConfigError
 
 _EPILOG_CSV = """example (the NWOT table of NB201 results, seed means at epoch 200):
@@ -36,13 +37,13 @@ def parse_archs(text: str) -> list[int]:
     return out
 
 
-def _add_common(parser: argparse.ArgumentParser) -> None:
+def _add_out(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", required=True, metavar="BENCH",
                         help="benchmark file to create, or to merge into when it exists")
-    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
 def _add_results_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.add_argument("--archs", type=str, default=None, metavar="LIST",
                         help="only these NB201 indices, e.g. 0,11,100-199 (default: every arch in the source)")
     parser.add_argument("--hp", action="append", choices=("12", "200"), default=None,
@@ -64,7 +65,7 @@ def register(subparsers: Any) -> None:
                             description="Import NATS-Bench topology results (hp 12 and 200) as recipes "
                             "nb201-12 and nb201-200.")
     nats.add_argument("source", help="the 'simple' directory (meta.pickle.pbz2 + NNNNNN.pickle.pbz2) or the single file")
-    _add_common(nats)
+    _add_out(nats)
     _add_results_options(nats)
     nats.set_defaults(func=_run_nats)
 
@@ -72,7 +73,7 @@ def register(subparsers: Any) -> None:
                              description="Import a NAS-Bench-201 .pth file ('less' -> nb201-12, 'full' -> "
                              "nb201-200), read with torch's weights-only unpickler.")
     nb201.add_argument("source", help="NAS-Bench-201-v1_*.pth")
-    _add_common(nb201)
+    _add_out(nb201)
     _add_results_options(nb201)
     nb201.set_defaults(func=_run_nb201)
 
@@ -80,9 +81,10 @@ def register(subparsers: Any) -> None:
                              description="Import columns of a CSV/TSV table (one row per arch) as metrics.",
                              epilog=_EPILOG_CSV, formatter_class=argparse.RawDescriptionHelpFormatter)
     table.add_argument("source", help="the table (.csv, .tsv, optionally .gz); delimiter from the extension")
-    _add_common(table)
+    _add_out(table)
     table.add_argument("--map", action="append", required=True, metavar="[DATASET:]COLUMN=METRIC",
-                       help="import COLUMN as METRIC (repeatable); DATASET defaults to --dataset")
+                       help="import COLUMN as METRIC (repeatable); DATASET defaults to --dataset; METRIC is "
+                       f"one of {', '.join(METRICS)}")
     table.add_argument("--dataset", default=None, help="dataset of maps that name none")
     table.add_argument("--recipe", required=True,
                        help="recipe name (nb201-12 / nb201-200 get NB201's protocol; a new name gets eval points 1..EPOCH)")

@@ -340,9 +340,16 @@ def test_tsv_and_fraction_units(tmp_path: Path) -> None:
     out = tmp_path / "bench.h5"
     import_table(table, out, [ColumnMap("acc", "valid_acc", "d")], recipe="nb201-12", epoch=12, seed=111,
                  units="fraction", arch_column="cell")
+    import gzip
+
+    packed = tmp_path / "t.tsv.gz"
+    packed.write_bytes(gzip.compress(table.read_bytes()))
+    import_table(packed, out, [ColumnMap("acc", "valid_acc", "e")], recipe="nb201-12", epoch=12, seed=111,
+                 units="fraction", arch_column="cell")
     with Benchmark.open(out) as bench:
         assert bench.recipe("d", "nb201-12").config["epochs"] == 12
         assert bench.query(7, "d", "valid_acc") == pytest.approx(91.5)
+        assert bench.query(8, "e", "valid_acc") == pytest.approx(50.0)
 
 
 @pytest.mark.parametrize("rows, maps, kwargs, error, match", [
