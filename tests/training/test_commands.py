@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from fill_fakes import fake_curves
+from training.fill_fakes import fake_curves
 
 from nasbench_lab.benchmark.store import Benchmark
 from nasbench_lab.cli import main
@@ -33,12 +33,12 @@ def _fill_command(bench: Path, trainer: str = "sleepy_train", *extra: str) -> li
     return [
         sys.executable, "-m", "nasbench_lab.cli", "fill", str(bench), "--dataset", "digits", "--recipe", "digits",
         "--archs", ARCHS, "--seeds", "0", "--workers", "1", "--fold-every", "3", "--no-progress",
-        "--trainer", f"fill_fakes:{trainer}", *extra,
+        "--trainer", f"training.fill_fakes:{trainer}", *extra,
     ]
 
 
 def _env() -> dict[str, str]:
-    return {**os.environ, "PYTHONPATH": os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")])}
+    return {**os.environ, "PYTHONPATH": os.pathsep.join([str(HERE.parent), os.environ.get("PYTHONPATH", "")])}
 
 
 def _wait_for(condition, timeout: float, proc: subprocess.Popen) -> None:
@@ -102,7 +102,7 @@ def test_a_second_fill_of_the_same_file_is_refused(tmp_path, capsys) -> None:
     try:
         assert holder.stdout.readline().strip() == "held"
         argv = ["fill", str(bench), "--dataset", "digits", "--recipe", "digits", "--archs", "1,",
-                "--trainer", "fill_fakes:fake_train"]
+                "--trainer", "training.fill_fakes:fake_train"]
         assert main(argv) == 2
         err = capsys.readouterr().err
         assert f"is being filled by another process (pid {holder.pid} holds" in err
@@ -116,7 +116,7 @@ def test_a_second_fill_of_the_same_file_is_refused(tmp_path, capsys) -> None:
 def test_fill_reports_and_stores_failures(tmp_path, capsys) -> None:
     bench = tmp_path / "b.h5"
     argv = ["fill", str(bench), "--dataset", "digits", "--recipe", "digits", "--archs", "2,3", "--seeds", "1",
-            "--workers", "1", "--retries", "1", "--no-progress", "--trainer", "fill_fakes:arch3_fails_train"]
+            "--workers", "1", "--retries", "1", "--no-progress", "--trainer", "training.fill_fakes:arch3_fails_train"]
     assert main(argv) == 1
     out = capsys.readouterr().out
     assert "1 of 2 planned entries trained" in out and "1 failed" in out
@@ -140,7 +140,7 @@ def test_bad_arguments_give_one_line_errors(tmp_path, capsys) -> None:
 
 def test_train_prints_one_run(capsys) -> None:
     assert main(["train", "7", "--dataset", "digits", "--recipe", "digits", "--seed", "3",
-                 "--trainer", "fill_fakes:fake_train", "--json"]) == 0
+                 "--trainer", "training.fill_fakes:fake_train", "--json"]) == 0
     record = json.loads(capsys.readouterr().out)
     assert (record["arch_index"], record["seed"]) == (7, 3)
     assert record["curves"]["valid_acc"] == pytest.approx(list(fake_curves(7, 3, 12)["valid_acc"]))

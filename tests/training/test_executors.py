@@ -6,7 +6,7 @@ import sys
 
 import numpy as np
 import pytest
-from fill_fakes import MemoryTarget, dying_train, fake_curves, fake_latency, fake_train
+from training.fill_fakes import MemoryTarget, dying_train, fake_curves, fake_latency, fake_train
 
 from nasbench_lab.benchmark.schema import Recipe
 from nasbench_lab.errors import ConfigError
@@ -84,7 +84,7 @@ def test_make_executor_checks_its_arguments() -> None:
 
 def test_fill_through_a_local_ray_instance(tmp_path) -> None:
     ray = pytest.importorskip("ray", reason="the ray extra is not installed")
-    import fill_fakes
+    from training import fill_fakes
 
     ray.cloudpickle.register_pickle_by_value(fill_fakes)  # Ray workers need not import the tests
     ray.init(num_cpus=1, include_dashboard=False, log_to_driver=False)

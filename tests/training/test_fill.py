@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from fill_fakes import MemoryTarget, fake_curves, fake_latency, fake_train
+from training.fill_fakes import MemoryTarget, fake_curves, fake_latency, fake_train
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
