@@ -425,6 +425,8 @@ def plot_regret(units: Iterable[UnitResult], best: float, stem: Path, *, metric:
                 order: Sequence[str] | None = None, n_grid: int = 256) -> list[Path]:
     """Regret versus queries and versus simulated time (mean +- s.e. over seeds) as PNG and PDF.
 
+    The regret axis is symmetric-log (linear near 0, where regrets end); the time axis is logarithmic.
+
     Args:
         units: finished units.
         best: the table's best reported value.
@@ -444,10 +446,14 @@ def plot_regret(units: Iterable[UnitResult], best: float, stem: Path, *, metric:
     grouped = group_units(units, order)
     timed = {k: [u for u in g if np.isfinite(u.simulated_time).all()] for k, g in grouped.items()}
     t_max = max((float(u.simulated_time[-1]) for g in timed.values() for u in g), default=0.0)
-    grid = np.linspace(0.0, t_max, n_grid)
+    t_min = min((float(u.simulated_time[u.simulated_time > 0][0]) for g in timed.values() for u in g
+                 if (u.simulated_time > 0).any()), default=0.0)
+    grid = np.geomspace(t_min, t_max, n_grid) if 0 < t_min < t_max else np.linspace(0.0, t_max, n_grid)
+    top = 0.0
     fig, (ax_q, ax_t) = plt.subplots(1, 2, figsize=(11, 4), constrained_layout=True)
     for label, group in grouped.items():
         mean, se = band(regret_by_query(group, best))
+        top = max(top, float(np.nanmax(mean)))
         x = np.arange(1, mean.size + 1)
         (line,) = ax_q.plot(x, mean, label=f"{label} ({len(group)})")
         ax_q.fill_between(x, mean - se, mean + se, color=line.get_color(), alpha=0.2, linewidth=0)
@@ -460,9 +466,14 @@ def plot_regret(units: Iterable[UnitResult], best: float, stem: Path, *, metric:
                   transform=ax_t.transAxes)
     ax_q.set_xlabel("queries")
     ax_t.set_xlabel("simulated time (s)")
+    if 0 < t_min < t_max:
+        ax_t.set_xscale("log")
     for ax in (ax_q, ax_t):
         ax.set_ylabel(f"regret of {metric}")
         ax.grid(alpha=0.3)
+        if top > 0:  # regrets span decades and reach 0: logarithmic above a small linear band
+            ax.set_yscale("symlog", linthresh=10.0 ** math.floor(math.log10(top)) / 100)
+            ax.set_ylim(bottom=0.0)
     ax_q.legend(title="strategy (seeds)", fontsize="small")
     paths = [stem.with_suffix(".png"), stem.with_suffix(".pdf")]
     for p in paths:
