@@ -210,10 +210,14 @@ def records_from_arch(arch_state: Mapping[str, Any], hp: str) -> Iterator[tuple[
 
 
 # --------------------------------------------------------------------------- sources
+@lru_cache(maxsize=1)
+def _nb201_strings() -> tuple[str, ...]:
+    return tuple(str(Arch(tuple(ops))) for ops in ops_matrix(all_indices()))
+
+
 def _check_meta_archs(meta_archs: Any, source: Path) -> None:
     """The file's arch list must be NB201's order, else its indices would mean other archs."""
-    ours = [str(Arch(tuple(ops))) for ops in ops_matrix(all_indices())]
-    if not isinstance(meta_archs, Sequence) or list(meta_archs) != ours:
+    if not isinstance(meta_archs, Sequence) or tuple(meta_archs) != _nb201_strings():
         raise ImportFormatError(f"{source}: meta_archs is not NB201's topology order of {N_ARCHS} archs")
 
 
