@@ -8,6 +8,7 @@ ranges, raising :class:`~nasbench_lab.errors.ConfigError` naming the bad paramet
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Callable, ClassVar
@@ -186,6 +187,15 @@ class History:
         return np.asarray(self.archs, dtype=np.int64), np.asarray(self.values, dtype=np.float64)
 
 
+def draw_below(rng: np.random.Generator, n: int) -> int:
+    """A uniform integer in ``0..n-1`` from one ``rng.random()`` call.
+
+    ``Generator.random`` costs a fraction of ``Generator.integers`` per call, which matters in loops of
+    one draw per proposal; the bias of ``floor(u * n)`` is below 2**-50 for any ``n`` used here.
+    """
+    return int(rng.random() * n)
+
+
 def random_unseen(rng: np.random.Generator, seen: np.ndarray) -> int:
     """A uniformly drawn arch index not marked in ``seen`` (any arch once every arch is seen).
 
@@ -194,7 +204,7 @@ def random_unseen(rng: np.random.Generator, seen: np.ndarray) -> int:
     n_seen = int(seen.sum()) if seen.size else 0
     if n_seen < space.N_ARCHS // 2:
         for _ in range(64):
-            index = int(rng.integers(space.N_ARCHS))
+            index = draw_below(rng, space.N_ARCHS)
             if not seen[index]:
                 return index
     unseen = np.flatnonzero(~seen)
@@ -205,9 +215,8 @@ def random_unseen(rng: np.random.Generator, seen: np.ndarray) -> int:
 
 def mutate_unseen(rng: np.random.Generator, parent: int, seen: np.ndarray, tries: int = 32) -> int:
     """A one-edit mutation of ``parent`` not yet seen; a random unseen arch if ``tries`` all fail."""
-    ops = all_ops()[parent]
     for _ in range(tries):
-        child = mutate_index(rng, ops)
+        child = mutate_index(rng, parent)
         if not seen[child]:
             return child
     return random_unseen(rng, seen)
@@ -225,17 +234,45 @@ def _rank_of_code() -> np.ndarray:
     return rank
 
 
-def mutate_index(rng: np.random.Generator, ops: np.ndarray) -> int:
-    """Index of ``ops`` (shape ``(6,)``) with one random edge set to a different random op.
+@lru_cache(maxsize=1)
+def _python_tables() -> tuple[list[list[int]], list[int], list[int]]:
+    """Op tuples and product codes of every index, and the index of every code, as Python lists.
 
-    Draws exactly as :meth:`nasbench_lab.space.Arch.mutate` does, without building ``Arch`` objects.
+    Plain lists make the per-proposal mutation a few list lookups instead of numpy calls.
     """
-    edge = int(rng.integers(space.N_EDGES))
-    new_op = int(rng.integers(space.N_OPS - 1))
-    if new_op >= ops[edge]:
+    ops = all_ops().tolist()
+    codes = (all_ops() @ _CODE_WEIGHTS).tolist()
+    return ops, codes, _rank_of_code().tolist()
+
+
+_WEIGHTS = [int(w) for w in _CODE_WEIGHTS]
+
+
+def mutate_index(rng: np.random.Generator, parent: int) -> int:
+    """Index of ``parent`` with one uniformly chosen edge set to a different, uniformly chosen op.
+
+    The same distribution as :meth:`nasbench_lab.space.Arch.mutate` (one draw picks the edge and the
+    new op together), without building ``Arch`` objects.
+    """
+    ops, codes, rank = _python_tables()
+    draw = draw_below(rng, space.N_EDGES * (space.N_OPS - 1))
+    edge, new_op = divmod(draw, space.N_OPS - 1)
+    old = ops[parent][edge]
+    if new_op >= old:
         new_op += 1
-    code = int(ops @ _CODE_WEIGHTS) + (new_op - int(ops[edge])) * int(_CODE_WEIGHTS[edge])
-    return int(_rank_of_code()[code])
+    return rank[codes[parent] + (new_op - old) * _WEIGHTS[edge]]
+
+
+def neighbours_of(index: int) -> list[int]:
+    """The 24 one-edit neighbours of ``index``, in :func:`nasbench_lab.space.neighbour_indices` order."""
+    ops, codes, rank = _python_tables()
+    row, code = ops[index], codes[index]
+    return [
+        rank[code + (op - row[edge]) * _WEIGHTS[edge]]
+        for edge in range(space.N_EDGES)
+        for op in range(space.N_OPS)
+        if op != row[edge]
+    ]
 
 
 def index_from_ops(ops: np.ndarray) -> int:
@@ -256,7 +293,7 @@ def mutation_pool(rng: np.random.Generator, parents: np.ndarray, size: int, seen
     while len(pool) < size and attempts < 20 * size:
         parent = int(parents[attempts % parents.size])
         attempts += 1
-        child = mutate_index(rng, all_ops()[parent])
+        child = mutate_index(rng, parent)
         if not taken[child]:
             taken[child] = True
             pool[child] = None
@@ -279,7 +316,7 @@ def observed_value(observation: Observation) -> float:
         ConfigError: the value is NaN or infinite (the runner must not hand those to a strategy).
     """
     value = float(observation.value)
-    if not np.isfinite(value):
+    if not math.isfinite(value):
         raise ConfigError(f"observation value must be finite, got {value!r}; the runner must filter failed runs")
     return value
 

@@ -18,7 +18,9 @@ from nasbench_lab.search.common import (
     ConfiguredStrategy,
     History,
     Param,
+    draw_below,
     mutate_unseen,
+    neighbours_of,
     observed_value,
     proposal_arch,
     random_unseen,
@@ -35,10 +37,18 @@ class RandomSearch(ConfiguredStrategy):
         super().__init__(rng, **kwargs)
         self.history = History()
         self._asked = np.zeros(space.N_ARCHS, dtype=bool)
+        self._order: list[int] = []  # a random permutation of all archs, walked from the end
 
     def ask(self) -> Proposal:
-        """A uniformly drawn arch not proposed before."""
-        arch = random_unseen(self.rng, self._asked)
+        """A uniformly drawn arch not proposed before (the next unasked one of a random permutation)."""
+        if not self._order:
+            self._order = self.rng.permutation(space.N_ARCHS).tolist()
+        while self._order:
+            arch = self._order.pop()
+            if not self._asked[arch]:
+                break
+        else:  # every arch has been asked: repeats are all that is left
+            arch = int(self.rng.integers(space.N_ARCHS))
         self._asked[arch] = True
         return Proposal(arch)
 
@@ -91,9 +101,17 @@ class RegularisedEvolution(ConfiguredStrategy):
         members = list(self._members)
         if not members:  # every initial proposal is still outstanding
             return random_unseen(self.rng, self._asked)
-        k = min(self.sample_size, len(members))
-        picks = self.rng.choice(len(members), size=k, replace=False)
-        return max((members[int(i)] for i in picks), key=lambda m: m[1])[0]
+        m, k = len(members), min(self.sample_size, len(members))
+        while True:  # k distinct members, drawn by rejection (one draw for the k picks when m**k is small)
+            if m**k < 2**40:
+                code = draw_below(self.rng, m**k)
+                picks = [(code // m**j) % m for j in range(k)]
+            else:
+                picks = [draw_below(self.rng, m) for _ in range(k)]
+            if len(set(picks)) == k:
+                break
+        best = max(picks, key=lambda i: members[i][1])
+        return members[best][0]
 
     def tell(self, proposal: Proposal, observation: Observation) -> None:
         """Add the told arch to the population (the oldest member dies when it is full)."""
@@ -150,10 +168,10 @@ class LocalSearch(ConfiguredStrategy):
                 self._batch = np.empty(0, dtype=np.int64)
                 return
             self.incumbent = best
-            neighbours = space.neighbour_indices(best)
-            self._batch = neighbours
-            fresh = neighbours[~self._asked[neighbours]]
-            self._queue = [int(a) for a in self.rng.permutation(fresh)]
+            neighbours = neighbours_of(best)
+            self._batch = np.asarray(neighbours, dtype=np.int64)
+            fresh = [a for a in neighbours if not self._asked[a]]
+            self._queue = [fresh[i] for i in self.rng.permutation(len(fresh)).tolist()]
             return
         self.incumbent = None  # local optimum: restart
         self.n_restarts += 1
