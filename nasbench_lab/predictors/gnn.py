@@ -29,6 +29,15 @@ def _torch():
     return torch
 
 
+def _node_linear(h: Any, weight: Any, bias: Any | None = None) -> Any:
+    """Per-member linear map of node features: ``(k, b, v, d) @ (k, d, e) -> (k, b, v, e)``."""
+    torch = _torch()
+    k, b, v, d = h.shape
+    flat = h.reshape(k, b * v, d)
+    out = torch.bmm(flat, weight) if bias is None else torch.baddbmm(bias, flat, weight)
+    return out.reshape(k, b, v, -1)
+
+
 class _GraphEnsemble(EnsemblePredictor):
     """Shared arguments and inputs of the GNN ensembles.
 
@@ -101,7 +110,7 @@ class GCNPredictor(_GraphEnsemble):
         a_hat = deg[..., :, None] * a_hat * deg[..., None, :]
         h = x
         for w in params[:-2]:
-            h = torch.relu(a_hat @ torch.einsum("kbvd,kde->kbve", h, w))
+            h = torch.relu(a_hat @ _node_linear(h, w))
         pooled = (h * mask[..., None]).sum(2) / mask.sum(2, keepdim=True).clamp_min(1.0)
         return self._head(pooled, params)
 
@@ -128,7 +137,7 @@ class GINPredictor(_GraphEnsemble):
         for i in range(0, len(params) - 2, 5):
             w1, b1, w2, b2, eps = params[i : i + 5]
             agg = (1.0 + eps) * h + adj @ h
-            agg = torch.relu(torch.einsum("kbvd,kde->kbve", agg, w1) + b1[:, :, None, :])
-            h = torch.relu(torch.einsum("kbvd,kde->kbve", agg, w2) + b2[:, :, None, :]) * mask[..., None]
+            agg = torch.relu(_node_linear(agg, w1, b1))
+            h = torch.relu(_node_linear(agg, w2, b2)) * mask[..., None]
         pooled = h.sum(2)
         return self._head(pooled, params)
