@@ -64,7 +64,8 @@ def register(subparsers: Any) -> None:
     nats = kinds.add_parser("nats", help="NATS-Bench topology: a 'simple' directory or a single .pickle.pbz2",
                             description="Import NATS-Bench topology results (hp 12 and 200) as recipes "
                             "nb201-12 and nb201-200.")
-    nats.add_argument("source", help="the 'simple' directory (meta.pickle.pbz2 + NNNNNN.pickle.pbz2) or the single file")
+    nats.add_argument("source",
+                      help="the 'simple' directory (meta.pickle.pbz2 + NNNNNN.pickle.pbz2) or the single file")
     _add_out(nats)
     _add_results_options(nats)
     nats.set_defaults(func=_run_nats)
@@ -87,11 +88,13 @@ def register(subparsers: Any) -> None:
                        f"one of {', '.join(METRICS)}")
     table.add_argument("--dataset", default=None, help="dataset of maps that name none")
     table.add_argument("--recipe", required=True,
-                       help="recipe name (nb201-12 / nb201-200 get NB201's protocol; a new name gets eval points 1..EPOCH)")
+                       help="recipe name (nb201-12 / nb201-200 get NB201's protocol; "
+                       "a new name gets eval points 1..EPOCH)")
     table.add_argument("--epoch", type=float, required=True, help="eval point of the values, in epochs (e.g. 200)")
     table.add_argument("--seed", type=int, default=0, help="seed value to store the values under (default 0)")
     table.add_argument("--units", choices=("percent", "fraction"), default="percent", help="units of accuracy columns")
-    table.add_argument("--arch-column", default="arch", help="column holding the NB201 index or arch string (default arch)")
+    table.add_argument("--arch-column", default="arch",
+                       help="column holding the NB201 index or arch string (default arch)")
     table.add_argument("--delimiter", default=None, help="field separator (default: tab for .tsv, comma otherwise)")
     table.set_defaults(func=_run_csv)
 

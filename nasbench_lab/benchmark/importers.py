@@ -160,7 +160,8 @@ def record_from_results(arch_index: int, dataset: str, results: Mapping[str, Any
         raise ImportFormatError(f"{what}: unknown NB201 dataset; known: {', '.join(NB201_SETS)}")
     if int(results["epochs"]) != n_epochs:
         raise ImportFormatError(f"{what}: run has {results['epochs']} epochs, recipe needs {n_epochs}")
-    acc, loss, times = (_set_curves(results.get(k), n_epochs, what) for k in ("eval_acc1es", "eval_losses", "eval_times"))
+    acc, loss, times = (_set_curves(results.get(key), n_epochs, what)
+                        for key in ("eval_acc1es", "eval_losses", "eval_times"))
     curves = {
         "train_acc": _epoch_curve(results.get("train_acc1es"), n_epochs, what),
         "train_loss": _epoch_curve(results.get("train_losses"), n_epochs, what),
@@ -226,7 +227,11 @@ def _select(indices: Iterable[int], archs: Iterable[int] | None) -> list[int]:
     return sorted(i for i in indices if chosen is None or i in chosen)
 
 
-def iter_nats_simple(directory: str | Path, archs: Iterable[int] | None = None) -> tuple[int, Iterator[tuple[int, Mapping]]]:
+# (number of archs, iterator of (index, {hp: ArchResults state})), as the readers below return it.
+ArchStates = tuple[int, Iterator[tuple[int, Mapping[str, Any]]]]
+
+
+def iter_nats_simple(directory: str | Path, archs: Iterable[int] | None = None) -> ArchStates:
     """Read a NATS-Bench topology "simple" directory lazily, one arch file at a time.
 
     Args:
@@ -249,7 +254,7 @@ def iter_nats_simple(directory: str | Path, archs: Iterable[int] | None = None) 
              if p.name.split(".")[0].isdigit()}
     chosen = _select(files, archs)
 
-    def gen() -> Iterator[tuple[int, Mapping]]:
+    def gen() -> Iterator[tuple[int, Mapping[str, Any]]]:
         for index in chosen:
             yield index, load_pbz2(files[index])
 
@@ -257,14 +262,14 @@ def iter_nats_simple(directory: str | Path, archs: Iterable[int] | None = None) 
 
 
 def _iter_arch2infos(data: Any, source: Path, archs: Iterable[int] | None, hp_names: Mapping[str, str]
-                     ) -> tuple[int, Iterator[tuple[int, Mapping]]]:
+                     ) -> ArchStates:
     if not isinstance(data, Mapping) or not {"meta_archs", "arch2infos", "evaluated_indexes"} <= set(data):
         raise ImportFormatError(f"{source}: expected a dict with meta_archs, arch2infos and evaluated_indexes")
     _check_meta_archs(data["meta_archs"], source)
     chosen = _select(data["evaluated_indexes"], archs)
     arch2infos = data["arch2infos"]
 
-    def gen() -> Iterator[tuple[int, Mapping]]:
+    def gen() -> Iterator[tuple[int, Mapping[str, Any]]]:
         for index in chosen:
             infos = arch2infos.get(index) if isinstance(arch2infos, Mapping) else None
             if not isinstance(infos, Mapping):
@@ -274,7 +279,7 @@ def _iter_arch2infos(data: Any, source: Path, archs: Iterable[int] | None, hp_na
     return len(chosen), gen()
 
 
-def iter_nats_file(path: str | Path, archs: Iterable[int] | None = None) -> tuple[int, Iterator[tuple[int, Mapping]]]:
+def iter_nats_file(path: str | Path, archs: Iterable[int] | None = None) -> ArchStates:
     """Read a single-file NATS-Bench topology benchmark (``*.pickle.pbz2`` holding every arch).
 
     Returns:
@@ -302,11 +307,12 @@ def load_pth(path: str | Path) -> Any:
             return torch.load(path, map_location="cpu", weights_only=True)
     except (pickle.UnpicklingError, RuntimeError, EOFError, ValueError) as exc:
         first = str(exc).strip().splitlines()
-        reason = next((line for line in first if "error" in line.lower() or "global" in line.lower()), first[0] if first else "")
+        found = (line for line in first if "error" in line.lower() or "global" in line.lower())
+        reason = next(found, first[0] if first else "")
         raise ImportFormatError(f"{path}: refused or unreadable as an NB201 .pth file ({reason.strip()})") from None
 
 
-def iter_nb201_pth(path: str | Path, archs: Iterable[int] | None = None) -> tuple[int, Iterator[tuple[int, Mapping]]]:
+def iter_nb201_pth(path: str | Path, archs: Iterable[int] | None = None) -> ArchStates:
     """Read a NAS-Bench-201 ``.pth`` (v1_0, v1_1); ``less``/``full`` become hp ``12``/``200``.
 
     Returns:
@@ -556,7 +562,9 @@ def _to_percent(values: np.ndarray, units: str, name: str) -> np.ndarray:
             raise ConfigError(f"column {name!r} has values up to {finite.max():g}, not fractions: use --units percent")
         values, finite = values * 100.0, finite * 100.0
     elif 0.0 < finite.max() <= 1.0:
-        raise ConfigError(f"column {name!r} has values only up to {finite.max():g}: if they are fractions, use --units fraction")
+        raise ConfigError(
+            f"column {name!r} has values only up to {finite.max():g}: if they are fractions, use --units fraction"
+        )
     if finite.min() < 0.0 or finite.max() > 100.0:
         raise ConfigError(f"column {name!r} has accuracies outside 0..100 percent")
     return values
