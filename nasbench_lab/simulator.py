@@ -29,7 +29,6 @@ from __future__ import annotations
 import concurrent.futures
 import hashlib
 import importlib
-import logging
 import math
 import multiprocessing
 import time
@@ -42,8 +41,6 @@ from nasbench_lab.errors import ConfigError, NasbenchLabError
 from nasbench_lab.report import UnitResult
 from nasbench_lab.search.base import Observation, Proposal, Strategy
 from nasbench_lab.study import StudySpec, strategy_class
-
-log = logging.getLogger(__name__)
 
 # A strategy that only re-asks paid archs would never spend a time budget: stop it with an error.
 MAX_CACHED_IN_A_ROW = 10_000

@@ -44,6 +44,7 @@ import dataclasses
 import hashlib
 import importlib
 import json
+import logging
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,6 +52,8 @@ from typing import Any, Mapping
 
 from nasbench_lab.benchmark.schema import CURVE_METRICS
 from nasbench_lab.errors import ConfigError
+
+log = logging.getLogger(__name__)
 
 SEED_MODES: tuple[str, ...] = ("random", "mean")
 _STRATEGY_KEYS = ("name", "label")
@@ -510,6 +513,7 @@ def run_study(spec: StudySpec, out: str | Path, *, workers: int = 1, executor: s
     todo = [(label, seed) for label in spec.labels for seed in spec.seeds
             if not _unit_path(units_dir, label, seed).exists()]
     total = len(spec.labels) * len(spec.seeds)
+    log.info("study %s: %d units, %d to run (%s executor, %d workers)", spec.name, total, len(todo), executor, workers)
     report.write_manifest(out / "manifest.json", dict(manifest, units_total=total, complete=False))
     bar = tqdm(total=total, initial=total - len(todo), desc=spec.name, unit="unit", disable=None if progress else True)
     try:
