@@ -25,7 +25,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from nasbench_lab.encodings import encode, wl_features
-from nasbench_lab.errors import ConfigError
+from nasbench_lab.errors import ConfigError, NasbenchLabError
 from nasbench_lab.predictors._targets import TargetScaler, check_archs, check_fit_inputs
 from nasbench_lab.predictors.base import Predictor, register_predictor
 
@@ -36,12 +36,45 @@ WL_KERNELS = ("rbf", "linear")
 _JITTER = 1e-6
 _MIN_NOISE = 1e-4
 _CHUNK = 4096  # test rows per block when predicting many archs
+# Hyperparameter boxes (log scale; targets are standardised): the line search may not step into
+# kernels so flat or so large that the covariance matrix stops being numerically positive definite.
+_LOG_SCALE_BOUNDS = (-7.0, 5.0)
+_LOG_LENGTH_BOUNDS = (-5.0, 7.0)
+_LOG_NOISE_BOUNDS = (-9.0, 2.0)
+_CHOLESKY_TRIES = 4
 
 
 def _torch():
     import torch
 
     return torch
+
+
+def _bounded_exp(log_value: Any, bounds: tuple[float, float]) -> Any:
+    """``exp`` of a log-scale hyperparameter clamped to ``bounds``."""
+    return _torch().clamp(log_value, *bounds).exp()
+
+
+def _cholesky(cov: Any) -> Any:
+    """Cholesky factor of ``cov``; on failure retries with diagonal jitter growing tenfold from 1e-6
+    of the mean diagonal (logged), and raises :class:`GPFitError` after a few tries."""
+    torch = _torch()
+    chol, info = torch.linalg.cholesky_ex(cov)
+    jitter = 1e-6 * float(torch.diagonal(cov).mean())
+    for _ in range(_CHOLESKY_TRIES):
+        if int(info) == 0:
+            return chol
+        log.debug("covariance not positive definite; adding jitter %.3g", jitter)
+        chol, info = torch.linalg.cholesky_ex(cov + jitter * torch.eye(len(cov), dtype=cov.dtype))
+        jitter *= 10.0
+    if int(info) != 0:
+        raise GPFitError("the GP covariance matrix is not positive definite even with jitter; "
+                         "check the training targets for duplicates with very different values")
+    return chol
+
+
+class GPFitError(NasbenchLabError):
+    """The GP covariance could not be factorised."""
 
 
 def _check_choice(name: str, value: str, choices: tuple[str, ...]) -> None:
@@ -63,7 +96,7 @@ class _ArdKernel:
         return [self.log_length, self.log_scale]
 
     def _sqdist(self, a: Any, b: Any) -> Any:
-        w = torch_exp(-2.0 * self.log_length)
+        w = _bounded_exp(self.log_length, _LOG_LENGTH_BOUNDS) ** -2.0
         d2 = (a * a) @ w[:, None] + ((b * b) @ w)[None, :] - 2.0 * (a * w) @ b.T
         return d2.clamp_min(0.0)
 
@@ -76,18 +109,13 @@ class _ArdKernel:
         return (1.0 + root5 * d + (5.0 / 3.0) * d2) * torch.exp(-root5 * d)
 
     def train_cov(self) -> Any:
-        return self.log_scale.exp() * self._shape(self._sqdist(self.x, self.x))
+        return _bounded_exp(self.log_scale, _LOG_SCALE_BOUNDS) * self._shape(self._sqdist(self.x, self.x))
 
     def cross_cov(self, x_test: Any) -> Any:
-        return self.log_scale.exp() * self._shape(self._sqdist(x_test, self.x))
+        return _bounded_exp(self.log_scale, _LOG_SCALE_BOUNDS) * self._shape(self._sqdist(x_test, self.x))
 
     def diag(self, x_test: Any) -> Any:
-        return self.log_scale.exp().expand(len(x_test))
-
-
-def torch_exp(t: Any) -> Any:
-    """``torch.exp`` (kept as a function so that torch is imported lazily)."""
-    return _torch().exp(t)
+        return _bounded_exp(self.log_scale, _LOG_SCALE_BOUNDS).expand(len(x_test))
 
 
 class _WLKernel:
@@ -104,16 +132,18 @@ class _WLKernel:
         return [self.log_scale, self.log_length] if self.kind == "rbf" else [self.log_scale]
 
     def _shape(self, gram: Any) -> Any:
-        return torch_exp(-(2.0 - 2.0 * gram) / self.log_length.exp()) if self.kind == "rbf" else gram
+        if self.kind == "linear":
+            return gram
+        return _torch().exp(-(2.0 - 2.0 * gram) / _bounded_exp(self.log_length, _LOG_LENGTH_BOUNDS))
 
     def train_cov(self) -> Any:
-        return self.log_scale.exp() * self._shape(self.gram)
+        return _bounded_exp(self.log_scale, _LOG_SCALE_BOUNDS) * self._shape(self.gram)
 
     def cross_cov(self, gram_cross: Any) -> Any:
-        return self.log_scale.exp() * self._shape(gram_cross)
+        return _bounded_exp(self.log_scale, _LOG_SCALE_BOUNDS) * self._shape(gram_cross)
 
     def diag(self, gram_cross: Any) -> Any:
-        return self.log_scale.exp().expand(len(gram_cross))  # unit vectors: k_wl(x, x) = 1
+        return _bounded_exp(self.log_scale, _LOG_SCALE_BOUNDS).expand(len(gram_cross))  # unit vectors: k_wl(x, x) = 1
 
 
 class _ExactGP:
@@ -135,7 +165,7 @@ class _ExactGP:
 
     def _cov(self) -> Any:
         torch = _torch()
-        noise = self.log_noise.exp() + _MIN_NOISE + _JITTER
+        noise = _bounded_exp(self.log_noise, _LOG_NOISE_BOUNDS) + _MIN_NOISE + _JITTER
         return self.kernel.train_cov() + noise * torch.eye(len(self.z), dtype=torch.float64)
 
     def _loss_and_grad(self) -> Any:
@@ -148,7 +178,7 @@ class _ExactGP:
         n = len(self.z)
         cov = self._cov()
         with torch.no_grad():
-            chol = torch.linalg.cholesky(cov)
+            chol = _cholesky(cov)
             resid = (self.z - self.mean).unsqueeze(1)
             alpha = torch.cholesky_solve(resid, chol)
             loss = 0.5 * (resid * alpha).sum() + torch.log(torch.diagonal(chol)).sum()
@@ -169,7 +199,7 @@ class _ExactGP:
 
         opt.step(closure)
         with torch.no_grad():
-            self.chol_ = torch.linalg.cholesky(self._cov())
+            self.chol_ = _cholesky(self._cov())
             resid = (self.z - self.mean).unsqueeze(1)
             self.alpha_ = torch.cholesky_solve(resid, self.chol_).squeeze(1)
             nll = 0.5 * (resid.squeeze(1) * self.alpha_).sum() + torch.log(torch.diagonal(self.chol_)).sum()
@@ -180,7 +210,7 @@ class _ExactGP:
         torch = _torch()
         means, stds = [], []
         with torch.no_grad():
-            noise = self.log_noise.exp() + _MIN_NOISE
+            noise = _bounded_exp(self.log_noise, _LOG_NOISE_BOUNDS) + _MIN_NOISE
             for start in range(0, len(test), _CHUNK):
                 block = test[start : start + _CHUNK]
                 k_star = self.kernel.cross_cov(block)
