@@ -36,7 +36,6 @@ by (predictor order, trial, train size, fidelity), so ``workers > 1`` gives the 
 from __future__ import annotations
 
 import copy
-import importlib
 import logging
 import multiprocessing
 import os
@@ -217,41 +216,11 @@ def resolve_predictor(spec: PredictorSpec) -> Predictor:
 
 def _from_text(spec: str) -> Predictor:
     """A TOML spec path (``*.toml`` or an existing file) or a registered predictor name."""
-    import nasbench_lab.predictors.curves  # noqa: F401 - registers the curve predictors
+    from nasbench_lab.predictors.spec import load_predictor, make_predictor
 
-    try:
-        spec_module = importlib.import_module("nasbench_lab.predictors.spec")
-    except ModuleNotFoundError as exc:
-        if exc.name != "nasbench_lab.predictors.spec":
-            raise
-        spec_module = None
     if spec.endswith(".toml") or os.path.isfile(spec):
-        if not os.path.isfile(spec):
-            raise ConfigError(f"predictor spec {spec!r} not found; give a TOML file under predictors/ or a name")
-        if spec_module is not None:
-            return spec_module.load_predictor(spec)
-        return _load_toml_fallback(spec)
-    if spec_module is not None:
-        return spec_module.make_predictor(spec)
-    from nasbench_lab.predictors.base import PREDICTORS
-
-    return PREDICTORS.get(spec)()
-
-
-def _load_toml_fallback(path: str) -> Predictor:
-    """Minimal spec reader used until :mod:`nasbench_lab.predictors.spec` exists: ``name`` + ``[params]``."""
-    import tomllib
-
-    from nasbench_lab.predictors.base import PREDICTORS
-
-    with open(path, "rb") as fh:
-        doc = tomllib.load(fh)
-    if "name" not in doc:
-        raise ConfigError(f"{path}: a predictor spec needs a 'name' key naming a registered predictor")
-    try:
-        return PREDICTORS.get(doc["name"])(**doc.get("params", {}))
-    except TypeError as exc:
-        raise ConfigError(f"{path}: bad [params] for {doc['name']!r}: {exc}") from None
+        return load_predictor(spec)
+    return make_predictor(spec)
 
 
 def _task_seed(seed: int, *key: int) -> int:

@@ -248,6 +248,8 @@ def test_settings_are_validated(bench):
         E.evaluate({"es": EarlyStop()}, bench, **small(fidelities=(13,)))
     with pytest.raises(ConfigError, match="unknown predictor"):
         E.evaluate({"x": "no_such_predictor"}, bench, **small())
+    with pytest.raises(ConfigError, match="no such predictor spec"):
+        E.evaluate({"x": "predictors/missing.toml"}, bench, **small())
 
 
 def test_default_fidelities():
