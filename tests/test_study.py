@@ -421,3 +421,33 @@ def test_real_nb201_random_search_and_evolution(tmp_path: Path) -> None:
     assert rea_mean > random_mean + 0.1
     manifest = json.loads((tmp_path / "o" / "manifest.json").read_text())
     assert manifest["reported_best"]["value"] == pytest.approx(94.3733, abs=1e-4)
+
+
+# --------------------------------------------------------------------------- registered strategies through the runner
+def test_multi_fidelity_unit_pays_each_arch_its_deepest_run(bench_path: Path) -> None:
+    """Incremental charges telescope: the clock equals, over distinct archs, the cost of the deepest run."""
+    bench = Benchmark.open(bench_path)
+    spec = _spec(bench_path, budget=BudgetSpec(seconds=40.0), strategies=(StrategySpec("hyperband", "hb"),))
+    unit = simulator.run_unit(spec, "hb", 0)
+    assert len(set(unit.epochs.tolist())) > 1  # several fidelities were asked
+    deepest: dict[int, int] = {}
+    for arch, epochs in zip(unit.arch.tolist(), unit.epochs.tolist()):
+        deepest[arch] = max(deepest.get(arch, 0), epochs)
+    expected = sum(bench.cost(a, "digits", epochs=e) for a, e in deepest.items())
+    assert unit.simulated_time[-1] == pytest.approx(expected)
+    assert unit.simulated_time[-1] >= 40.0 > unit.simulated_time[-2]
+
+
+def test_proxy_strategy_is_charged_for_its_proxy(bench_path: Path, tmp_path: Path) -> None:
+    from nasbench_lab.study import ProxySpec
+
+    bench = Benchmark.open(bench_path)
+    strategies = (StrategySpec("zc_warmstart", "zc", {"pool_size": 200}),)
+    charged = _spec(bench_path, strategies=strategies, proxy=ProxySpec("syn_quality"), seeds=(0,))
+    free = dataclasses.replace(charged, proxy=ProxySpec("syn_quality", charge=False))
+    with_cost, without = simulator.run_unit(charged, "zc", 0), simulator.run_unit(free, "zc", 0)
+    np.testing.assert_array_equal(with_cost.arch, without.arch)
+    extra = with_cost.simulated_time - without.simulated_time
+    assert extra[0] > 0  # the warm-start pool is scored (and charged) before the first query
+    assert (np.diff(extra) >= -1e-9).all()  # proxy time only ever adds to the clock
+    assert extra[-1] <= bench.proxy_time(np.arange(15625), "digits", "syn_quality").sum() + 1e-9
