@@ -90,6 +90,7 @@ def plot_vs_train_time(ax: Axes, summary: list[dict[str, Any]], score: str = "ke
     Points with no positive finite time (unrecorded times, or free inputs) are left out of this plot.
     """
     colours = _colours(summary)
+    drawn = 0
     for (predictor, fidelity), rows in _series(summary, "train_time").items():
         x = np.array([r["train_time"]["mean"] for r in rows], dtype=np.float64)
         keep = np.isfinite(x) & (x > 0)
@@ -101,6 +102,10 @@ def plot_vs_train_time(ax: Axes, summary: list[dict[str, Any]], score: str = "ke
             f"{predictor} (k={rows[0]['fidelity']}..{rows[-1]['fidelity']})"
         )
         _band(ax, x[keep], mean, std, label, colours[(predictor, fidelity)])
+        drawn += 1
+    if not drawn:
+        ax.text(0.5, 0.5, "no simulated training times\n(the benchmark records none for these archs)",
+                transform=ax.transAxes, ha="center", va="center", fontsize=9)
     ax.set_xscale("log")
     ax.set_xlabel("simulated training time of the inputs (s)")
     ax.set_ylabel(SCORE_TITLES.get(score, score))

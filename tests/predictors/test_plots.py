@@ -86,3 +86,11 @@ def test_written_files(result, tmp_path):
     for path in written:
         head = path.read_bytes()[:8]
         assert head.startswith(b"\x89PNG") if path.suffix == ".png" else head.startswith(b"%PDF")
+
+
+def test_vs_train_time_says_when_the_benchmark_has_no_times(result):
+    for row in result.rows:
+        row["train_time"] = float("nan")
+    ax = Figure().subplots()
+    plots.plot_vs_train_time(ax, result.summary())
+    assert not ax.get_lines() and "no simulated training times" in ax.texts[0].get_text()
