@@ -9,6 +9,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from nasbench_lab.errors import ConfigError
 from nasbench_lab.predictors import evaluate as E
@@ -313,3 +315,16 @@ def test_proxies_reach_proxy_predictors_on_a_real_benchmark_file(synthetic_bench
     np.testing.assert_array_equal(data.proxies[:, 1], expected)
     assert [r["status"] for r in res.rows] == ["ok", "ok"] and math.isnan(res.rows[0]["mae"])
     assert res.rows[0]["train_time"] == 0.0 and res.rows[0]["kendall_tau"] > 0.2
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(0, 50), st.integers(20, 60), st.integers(1, 40))
+def test_split_property(seed, trial, test_size, largest):
+    archs = np.arange(0, 15625, 97)  # 162 eligible archs
+    data = E.EvaluationData(archs=archs, y=np.zeros(archs.size), maximise=True, eval_points=(1.0,),
+                            full_cost=np.zeros(archs.size))
+    protocol = E.Protocol("toy", train_sizes=(largest,), test_size=test_size, trials=trial + 1, seed=seed)
+    test, pool = E.split(data, protocol, trial)
+    assert test.size == test_size and pool.size == largest
+    assert np.unique(np.concatenate([test, pool])).size == test_size + largest
+    assert np.array_equal(pool, E.split(data, protocol, trial)[1])
