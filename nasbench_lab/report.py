@@ -350,8 +350,8 @@ def manifest_environment() -> dict[str, Any]:
 
 
 def write_study_files(out: Path, units: Sequence[UnitResult], best: float, order: Sequence[str], *,
-                      metric: str = "reported", partial: bool = False) -> str:
-    """Write trajectory.csv, wall_time.csv, summary.csv, wins.csv, summary.md and regret.{png,pdf}.
+                      metric: str = "reported", partial: bool = False, trajectories: bool = True) -> str:
+    """Write summary.csv, wins.csv, summary.md, regret.{png,pdf} (and trajectory.csv, wall_time.csv).
 
     Args:
         out: the output folder.
@@ -360,13 +360,15 @@ def write_study_files(out: Path, units: Sequence[UnitResult], best: float, order
         order: strategy labels in spec order.
         metric: name of the reported metric.
         partial: whether some units have not finished (noted in summary.md).
+        trajectories: also write trajectory.csv and wall_time.csv.
 
     Returns:
         The summary Markdown (empty note if no unit has finished).
     """
     out.mkdir(parents=True, exist_ok=True)
-    write_atomic(out / "trajectory.csv", trajectory_csv(units))
-    write_atomic(out / "wall_time.csv", wall_time_csv(units))
+    if trajectories:
+        write_atomic(out / "trajectory.csv", trajectory_csv(units))
+        write_atomic(out / "wall_time.csv", wall_time_csv(units))
     if not units:
         text = "(no unit has finished yet)\n"
         write_atomic(out / "summary.md", text)

@@ -529,21 +529,26 @@ def run_study(spec: StudySpec, out: str | Path, *, workers: int = 1, executor: s
     return write_outputs(out, manifest, _load_units(units_dir, spec), total)
 
 
-def write_outputs(out: Path, manifest: dict[str, Any], units: list[Any], total: int) -> StudyOutcome:
-    """Write the trajectory, wall times, summary, wins, plots and manifest of the finished ``units``."""
+def write_outputs(out: Path, manifest: dict[str, Any], units: list[Any], total: int, *,
+                  trajectories: bool = True) -> StudyOutcome:
+    """Write the summary, wins, plots and manifest of the finished ``units`` (and, if ``trajectories``,
+    trajectory.csv and wall_time.csv)."""
     from nasbench_lab import report
 
-    manifest = dict(manifest, units_done=len(units), units_total=total, complete=len(units) == total,
-                    finished=report.utc_now())
+    manifest = dict(manifest, units_done=len(units), units_total=total, complete=len(units) == total)
+    if trajectories:
+        manifest["finished"] = report.utc_now()
     labels = [s["label"] for s in manifest["spec"]["strategies"]]
     text = report.write_study_files(out, units, manifest["reported_best"]["value"], labels,
-                                    metric=manifest["reported_best"]["metric"], partial=len(units) < total)
+                                    metric=manifest["reported_best"]["metric"], partial=len(units) < total,
+                                    trajectories=trajectories)
     report.write_manifest(out / "manifest.json", manifest)
     return StudyOutcome(out=out, summary=text, units_done=len(units), units_total=total)
 
 
 def report_study(out: str | Path) -> StudyOutcome:
-    """Rewrite the summary, tables and plots of an output folder from its saved units.
+    """Rewrite the summary, tables and plots of an output folder from its saved units (or, if the unit
+    files are gone, from its trajectory.csv). The trajectory files themselves are left as they are.
 
     Raises:
         NasbenchLabError: ``out`` is not a study output folder.
@@ -560,4 +565,9 @@ def report_study(out: str | Path) -> StudyOutcome:
         name=spec_data["name"], dataset=spec_data["dataset"], budget=BudgetSpec(**spec_data["budget"]),
         strategies=tuple(StrategySpec(**s) for s in spec_data["strategies"]), seeds=tuple(spec_data["seeds"]),
     )
-    return write_outputs(out, manifest, _load_units(out / "units", spec), manifest["units_total"])
+    units = _load_units(out / "units", spec)
+    if not units and (out / "trajectory.csv").exists():  # unit files deleted: the trajectory still has them
+        from nasbench_lab.report import read_trajectory
+
+        units = read_trajectory(out / "trajectory.csv")
+    return write_outputs(out, manifest, units, manifest["units_total"], trajectories=False)

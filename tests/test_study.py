@@ -331,8 +331,14 @@ def test_interrupt_leaves_partial_result_and_resume_completes(bench_path: Path, 
     assert manifest["complete"] is False and manifest["units_done"] == 2
     assert "partial" in (out / "summary.md").read_text()
     assert len((out / "trajectory.csv").read_text().splitlines()) == 1 + 2 * 12
+    trajectory = (out / "trajectory.csv").read_bytes()
     partial = report_study(out)
     assert not partial.complete and "| random | 2 |" in partial.summary
+    for path in (out / "units").iterdir():  # the report survives lost unit files, from the trajectory
+        path.rename(tmp_path / path.name)
+    assert report_study(out).summary == partial.summary and (out / "trajectory.csv").read_bytes() == trajectory
+    for path in tmp_path.glob("*.json"):
+        path.rename(out / "units" / path.name)
 
     monkeypatch.setattr(simulator, "run_unit", real)
     with pytest.raises(ConfigError, match="--resume"):
