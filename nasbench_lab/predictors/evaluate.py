@@ -15,9 +15,10 @@ Per (predictor, train size, fidelity, trial) one row is recorded (see :data:`COL
 * ``train_time``: simulated seconds to obtain the predictor's inputs, as NASLib charges them: the
   full training of every training arch (its target needs the whole run), plus, for curve
   predictors, the first ``k`` evaluation points of every test arch (``bench.cost_many(...,
-  epochs=k)``). Training-free curve predictors pay the test part only; zero-cost-proxy scores are
-  not charged (0 for a training-free non-curve predictor). NaN when the benchmark has no recorded
-  times for some of those archs (an unknown time is not taken as zero).
+  epochs=k)``), plus, for proxy predictors (``needs_proxies``), the stored compute time of every
+  proxy on the train and test archs (``bench.proxy_time``). Training-free predictors pay no training
+  part. NaN when the benchmark has no recorded time for some of those archs (an unknown time is not
+  taken as zero).
 * ``fit_time`` (s) and ``query_time`` (s per test arch): wall-clock, hence the only columns that
   differ between two runs with the same arguments.
 * ``kendall_tau``, ``spearman``, ``pearson``, ``mae``, ``rmse``, ``precision_at_10``,
@@ -121,6 +122,7 @@ class EvaluationData:
         curves, train_losses: shape ``(m, E)`` or ``None`` when no curve predictor takes part.
         partial_cost: fidelity ``k`` -> simulated seconds of the first ``k`` points, shape ``(m,)``.
         proxies: shape ``(m, P)`` or ``None`` (no proxy-needing predictor, or no proxies stored).
+        proxy_cost: seconds to compute all ``P`` proxies per arch, shape ``(m,)`` (zeros if none).
         fidelities: the fidelities swept for curve predictors.
     """
 
@@ -133,6 +135,7 @@ class EvaluationData:
     train_losses: np.ndarray | None = None
     partial_cost: dict[int, np.ndarray] = field(default_factory=dict)
     proxies: np.ndarray | None = None
+    proxy_cost: np.ndarray | None = None
     fidelities: tuple[int, ...] = ()
 
 
@@ -193,6 +196,8 @@ def load_data(bench: Any, protocol: Protocol, *, need_curves: bool, need_proxies
         if names:
             scores = [bench.proxy(archs, ds, name, recipe=rc, missing="nan") for name in names]
             data.proxies = np.column_stack(scores).astype(np.float64)
+            times = [bench.proxy_time(archs, ds, name, recipe=rc, missing="nan") for name in names]
+            data.proxy_cost = np.sum(times, axis=0, dtype=np.float64)
     return data
 
 
@@ -325,6 +330,8 @@ def run_task(
         sim = float(data.full_cost[train].sum())
         if k is not None:
             sim += float(data.partial_cost[k][test].sum())
+        if prototype.needs_proxies and data.proxy_cost is not None:
+            sim += float(data.proxy_cost[train].sum() + data.proxy_cost[test].sum())
         rows.append({
             "predictor": label, "name": getattr(prototype, "registry_name", type(prototype).__name__),
             "trial": trial, "train_size": train_size, "fidelity": k, "n_test": int(test.size),
