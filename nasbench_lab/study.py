@@ -459,6 +459,9 @@ def _start_manifest(spec: StudySpec, out: Path, table: Any, *, resume: bool, exe
         if old.get("benchmark", {}).get("sha256") != manifest["benchmark"]["sha256"]:
             raise ConfigError(f"{out} was run on a different benchmark file; resume with the same file or use another --out")
         manifest["started"] = old.get("started", manifest["started"])
+        if (old.get("git_commit"), old.get("git_dirty")) != (manifest["git_commit"], manifest["git_dirty"]):
+            log.warning("resuming %s with other code (commit %s, was %s): resumed units may differ from a fresh run",
+                        out, manifest["git_commit"], old.get("git_commit"))
     return manifest
 
 
