@@ -415,7 +415,7 @@ def test_corrupt_chunk_is_an_error_not_a_number(bench_path: Path) -> None:
 
 
 def test_one_flipped_bit_is_an_error_not_a_number(bench_path: Path) -> None:
-    """Chunks carry a Fletcher-32 checksum: without it, this flip silently changes one value."""
+    """Chunks carry a Fletcher-32 checksum (with LZF and no checksum, this flip changed one value silently)."""
     with h5py.File(bench_path, "r") as f:
         info = f["digits/synthetic/valid_acc"].id.get_chunk_info(3)
     with open(bench_path, "r+b") as fh:

@@ -46,8 +46,8 @@ def test_new_file_layout(tmp_path: Path) -> None:
         assert group.attrs["source"] == "unit test" and group.attrs["device"] == "cpu" and group.attrs["date"]
         for name in CURVE_METRICS:
             dset = group[name]
-            assert dset.shape == (15625, 2, 4) and dset.dtype == np.float32 and dset.compression == "lzf"
-            assert dset.shuffle and dset.fletcher32
+            assert dset.shape == (15625, 2, 4) and dset.dtype == np.float32 and dset.compression == "gzip"
+            assert dset.compression_opts == 1 and dset.shuffle and dset.fletcher32
             assert dset.chunks == (512, 2, 4)
         assert group["eval_time"].shape == (15625, 2) and group["filled"].dtype == bool
         assert group["mapped_from"].dtype == np.int32 and group["mapped_from"][0, 0] == -1
