@@ -177,11 +177,10 @@ class Benchmark:
         return sorted(k for k, v in self._h5.items() if isinstance(v, h5py.Group))
 
     def _dataset_group(self, dataset: str) -> h5py.Group:
-        group = self._h5.get(dataset) if isinstance(dataset, str) and "/" not in dataset else None
-        if not isinstance(group, h5py.Group):
-            valid = ", ".join(self.datasets) or "(none)"
-            raise ConfigError(f"unknown dataset {dataset!r} in {self.path}; valid datasets: {valid}")
-        return group
+        names = self.datasets
+        if not isinstance(dataset, str) or dataset not in names:  # also refuses HDF5 paths like "." or "a/b"
+            raise ConfigError(f"unknown dataset {dataset!r} in {self.path}; valid datasets: {', '.join(names) or '(none)'}")
+        return self._h5[dataset]
 
     def recipes(self, dataset: str) -> list[str]:
         """Recipe names of ``dataset``, sorted.

@@ -322,6 +322,9 @@ def test_proxy_not_computed_raises(hand_path: Path) -> None:
     ("kwargs", "error", "match"),
     [
         ({"dataset": "cifar"}, ConfigError, "valid datasets: toy"),
+        ({"dataset": "."}, ConfigError, "valid datasets: toy"),
+        ({"dataset": "toy/hand"}, ConfigError, "valid datasets: toy"),
+        ({"recipe": "hand/valid_acc"}, ConfigError, "valid recipes: hand"),
         ({"metric": "accuracy"}, ConfigError, "valid metrics: train_acc"),
         ({"recipe": "nb201"}, ConfigError, "valid recipes: hand"),
         ({"epoch": 3}, ConfigError, r"outside -3\.\.2"),
