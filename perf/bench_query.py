@@ -14,6 +14,8 @@ Prints, each with a reference measured in the same run:
    first read of the column, on one core; also with one seed value and with a random seed per lookup.
    References: a Python dict lookup table (arch -> value) answering the same lookups in a loop, and
    a naive per-lookup h5py read (timed on 1,000 lookups, scaled to 1,000,000).
+3. ``query`` called once per arch (20,000 calls, column cached): the per-call overhead of argument
+   checking, against the same two references per lookup.
 
 With ``--compression`` it also stores one curve array with each candidate filter and times a column
 read, a whole-array read and a write (the reason for gzip-1 + shuffle, see docs/format.md).
@@ -103,6 +105,15 @@ def many_lookups(path: Path, indices: np.ndarray) -> dict[str, float]:
     return out
 
 
+def scalar_queries(path: Path, indices: np.ndarray) -> float:
+    """Seconds per ``query`` call (one arch at a time, column cached), over 20,000 calls."""
+    sample = [int(i) for i in indices[:20_000]]
+    with Benchmark.open(path) as bench:
+        bench.query(0, "cifar10-valid", "valid_acc")
+        seconds, _ = timed(lambda: [bench.query(i, "cifar10-valid", "valid_acc") for i in sample])
+    return seconds / len(sample)
+
+
 def references(path: Path, indices: np.ndarray) -> tuple[float, float]:
     """Seconds for the 1M lookups with a Python dict table, and (scaled) with per-lookup h5py reads."""
     with Benchmark.open(path) as bench:
@@ -171,6 +182,11 @@ def main() -> None:
               + ("" if "cached" in label else " (target < 500 ms)")
               + f"; vs Python dict table {dict_seconds * 1e3:.0f} ms -> {dict_seconds / seconds:.1f}x, "
               f"vs naive h5py per lookup {naive_seconds:.0f} s -> {naive_seconds / seconds:.0f}x")
+    per_query = scalar_queries(args.path, indices)
+    per_dict, per_naive = dict_seconds / N_LOOKUPS, naive_seconds / N_LOOKUPS
+    print(f"query() one arch per call: {per_query * 1e6:.1f} us per call; vs dict lookup {per_dict * 1e6:.2f} us "
+          f"({per_query / per_dict:.0f}x slower), vs naive h5py read {per_naive * 1e6:.0f} us "
+          f"({per_naive / per_query:.1f}x faster)")
     if args.compression:
         print("compression of one curve array (cifar10-valid valid_acc), medians of 9 interleaved rounds:")
         compression_choice(args.path, args.path.parent)

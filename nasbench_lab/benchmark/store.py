@@ -29,7 +29,7 @@ from nasbench_lab.benchmark.query import QueryEngine, SeedSpec
 from nasbench_lab.benchmark.schema import FORMAT_NAME, FORMAT_VERSION, METRICS, Recipe
 from nasbench_lab.benchmark.table import RecipeTable
 from nasbench_lab.errors import ConfigError
-from nasbench_lab.space import N_ARCHS, Arch, check_indices
+from nasbench_lab.space import N_ARCHS, Arch, check_index, check_indices
 
 logger = logging.getLogger(__name__)
 
@@ -81,6 +81,13 @@ def _as_int(value: Any) -> int | None:
         return None
 
 
+def _arch_index(arch: Arch | int | str) -> int:
+    """NB201 index of an :class:`Arch`, index or arch string (ints skip building an Arch)."""
+    if isinstance(arch, (int, np.integer)) and not isinstance(arch, bool):
+        return check_index(arch)
+    return Arch.coerce(arch).index
+
+
 def _coerce_indices(indices: Iterable[Any] | np.ndarray) -> np.ndarray:
     """Indices as int64 ``(n,)``; elements may also be :class:`Arch` values or arch strings."""
     arr = np.asarray(indices if not isinstance(indices, (str, Arch)) else [indices])
@@ -101,7 +108,8 @@ class Benchmark:
         self.path = path
         self._fill_missing = fill_missing
         self._file: h5py.File | None = None
-        self._tables: dict[tuple[str, str], RecipeTable] = {}
+        self._structure: dict[str, list[str]] = {}
+        self._tables: dict[tuple[str, str | None], RecipeTable] = {}
         self._load()
 
     @classmethod
@@ -135,6 +143,11 @@ class Benchmark:
         except BaseException:
             self.close()
             raise
+        with self.reading():  # the file never changes under a reader: its structure is read once
+            self._structure = {
+                name: sorted(k for k, v in group.items() if isinstance(v, h5py.Group))
+                for name, group in self._h5.items() if isinstance(group, h5py.Group)
+            }
         self._tables = {}
         self._engine = QueryEngine(self)
 
@@ -174,22 +187,21 @@ class Benchmark:
     @property
     def datasets(self) -> list[str]:
         """Dataset keys in the file, sorted."""
-        return sorted(k for k, v in self._h5.items() if isinstance(v, h5py.Group))
-
-    def _dataset_group(self, dataset: str) -> h5py.Group:
-        names = self.datasets
-        if not isinstance(dataset, str) or dataset not in names:  # also refuses HDF5 paths like "." or "a/b"
-            raise ConfigError(f"unknown dataset {dataset!r} in {self.path}; valid datasets: {', '.join(names) or '(none)'}")
-        return self._h5[dataset]
+        if self._file is None:
+            raise ConfigError(f"benchmark {self.path} is closed; open it again with Benchmark.open")
+        return sorted(self._structure)
 
     def recipes(self, dataset: str) -> list[str]:
         """Recipe names of ``dataset``, sorted.
 
         Raises:
-            ConfigError: unknown dataset (the message lists the valid ones).
+            ConfigError: unknown dataset (the message lists the valid ones); HDF5 paths such as ``"."``
+                or ``"a/b"`` are unknown datasets too.
         """
-        group = self._dataset_group(dataset)
-        return sorted(k for k, v in group.items() if isinstance(v, h5py.Group))
+        names = self.datasets
+        if not isinstance(dataset, str) or dataset not in names:
+            raise ConfigError(f"unknown dataset {dataset!r} in {self.path}; valid datasets: {', '.join(names) or '(none)'}")
+        return list(self._structure[dataset])
 
     def default_recipe(self, dataset: str) -> str:
         """The dataset's recipe when it has exactly one.
@@ -205,15 +217,19 @@ class Benchmark:
         return names[0]
 
     def _table(self, dataset: str, recipe: str | None) -> RecipeTable:
+        hashable = isinstance(dataset, str) and (recipe is None or isinstance(recipe, str))
+        table = self._tables.get((dataset, recipe)) if hashable else None
+        if table is not None:  # the fast path of every query
+            return table
         name = self.default_recipe(dataset) if recipe is None else recipe
-        key = (dataset, name)
-        if key not in self._tables:
+        if (dataset, name) not in self._tables:
             names = self.recipes(dataset)
             if name not in names:
                 raise ConfigError(f"unknown recipe {name!r} for dataset {dataset!r}; valid recipes: {', '.join(names)}")
             with self.reading():
-                self._tables[key] = RecipeTable(self._h5[dataset][name], dataset)
-        return self._tables[key]
+                self._tables[(dataset, name)] = RecipeTable(self._h5[dataset][name], dataset)
+        self._tables[(dataset, recipe)] = self._tables[(dataset, name)]
+        return self._tables[(dataset, name)]
 
     def reading(self) -> Any:
         """Context manager turning HDF5 read failures into :class:`BenchmarkFormatError`."""
@@ -278,7 +294,7 @@ class Benchmark:
             ConfigError: unknown dataset, recipe, metric or seed; epoch out of range.
             ArchError: a malformed arch.
         """
-        index = Arch.coerce(arch).index
+        index = _arch_index(arch)
         return float(self.query_many([index], dataset, metric, epoch, seed, recipe, rng)[0])
 
     def query_many(
@@ -307,7 +323,7 @@ class Benchmark:
             MissingEntryError: not trained, or the whole curve is unrecorded.
             ConfigError: not a curve metric, unknown dataset/recipe/seed.
         """
-        index = Arch.coerce(arch).index
+        index = _arch_index(arch)
         return self.curves_many([index], dataset, metric, seed, recipe)[0]
 
     def curves_many(
@@ -326,7 +342,7 @@ class Benchmark:
 
         Sum of ``train_time`` over those columns plus ``eval_time``, mean over filled seeds.
         """
-        return float(self.cost_many([Arch.coerce(arch).index], dataset, epochs, recipe)[0])
+        return float(self.cost_many([_arch_index(arch)], dataset, epochs, recipe)[0])
 
     def cost_many(
         self, indices: Iterable[int] | np.ndarray, dataset: str, epochs: int | None = None,
