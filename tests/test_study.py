@@ -457,3 +457,21 @@ def test_proxy_strategy_is_charged_for_its_proxy(bench_path: Path, tmp_path: Pat
     assert extra[0] > 0  # the warm-start pool is scored (and charged) before the first query
     assert (np.diff(extra) >= -1e-9).all()  # proxy time only ever adds to the clock
     assert extra[-1] <= bench.proxy_time(np.arange(15625), "digits", "syn_quality").sum() + 1e-9
+
+
+@pytest.mark.parametrize("name", sorted(STRATEGIES.names()))
+def test_every_registered_strategy_runs_through_the_runner(name: str, bench_path: Path) -> None:
+    """Each registered strategy, default parameters, 15 queries under a time budget: the unit respects
+    the runner's rules (budget, fidelity range, clock never decreasing, incumbent's reported metric)."""
+    from nasbench_lab.study import ProxySpec
+
+    if name.startswith("t_"):
+        pytest.skip("test-only strategy")
+    spec = _spec(bench_path, budget=BudgetSpec(queries=15, seconds=1e5), strategies=(StrategySpec(name, name),),
+                 proxy=ProxySpec("syn_quality"), seeds=(0,))
+    unit = simulator.run_unit(spec, name, 0)
+    assert unit.n_queries == 15
+    assert ((unit.epochs >= 1) & (unit.epochs <= 12)).all()
+    assert (np.diff(unit.simulated_time) >= 0).all() and unit.simulated_time[0] > 0
+    best_so_far = [int(unit.arch[: t + 1][np.argmax(unit.objective[: t + 1])]) for t in range(15)]
+    np.testing.assert_allclose(unit.reported, Benchmark.open(bench_path).query_many(best_so_far, "digits", "test_acc"))
