@@ -76,7 +76,7 @@ def botorch_step_seconds(n_obs: int, n_steps: int = 2) -> float:
     from botorch.models import SingleTaskGP
     from gpytorch.mlls import ExactMarginalLogLikelihood
 
-    table = torch.as_tensor(onehot_table())
+    table = torch.tensor(onehot_table())
     rng = np.random.default_rng(n_obs)
     archs = list(rng.choice(space.N_ARCHS, n_obs, replace=False))
     took = []

@@ -142,10 +142,18 @@ def log_h(u: np.ndarray) -> np.ndarray:
     out[upper] = np.log(np.exp(-0.5 * uu * uu) / sqrt(2 * pi) + uu * special.ndtr(uu))
     ul = -u[~upper]
     log_phi = -0.5 * ul * ul - 0.5 * log(2 * pi)
-    z = np.log(special.erfcx(ul / sqrt(2.0))) + np.log(ul) + 0.5 * log(pi / 2)
-    tail = np.where(z > -log(2.0), np.log(-np.expm1(np.minimum(z, -1e-300))), np.log1p(-np.exp(z)))
-    far = ul > 1.0 / sqrt(np.finfo(np.float64).eps)
-    out[~upper] = log_phi + np.where(far, -2.0 * np.log(np.maximum(ul, 1.0)), tail)
+    # h(u) = phi(u) * (1 - |u| sqrt(pi/2) erfcx(|u|/sqrt(2))) for u < 0; the bracket is 1 - exp(z), z < 0
+    tail = np.empty_like(ul)
+    far = ul > 1e3  # asymptotic series h = phi/u^2 (1 - 3/u^2 + O(u^-4)): error < 1e-11 here
+    tail[far] = -2.0 * np.log(ul[far]) + np.log1p(-3.0 / ul[far] ** 2)
+    un = ul[~far]
+    z = np.log(special.erfcx(un / sqrt(2.0))) + np.log(un) + 0.5 * log(pi / 2)
+    near_zero = z > -log(2.0)
+    tail_n = np.empty_like(z)
+    tail_n[near_zero] = np.log(-np.expm1(z[near_zero]))
+    tail_n[~near_zero] = np.log1p(-np.exp(z[~near_zero]))
+    tail[~far] = tail_n
+    out[~upper] = log_phi + tail
     return out
 
 

@@ -118,6 +118,10 @@ def test_log_h_is_stable_and_matches_the_direct_formula():
     far = fastgp.log_h(np.array([-40.0, -1e3, -1e9]))
     assert np.isfinite(far).all() and np.all(np.diff(far) < 0)
     np.testing.assert_allclose(far[2], -0.5e18 - 0.5 * np.log(2 * np.pi) - 2 * np.log(1e9), rtol=1e-12)
+    # the exact formula and the asymptotic series agree where they hand over (|u| = 1000)
+    ul = np.array([500.0, 999.0])  # exact branch; compare with the series there
+    series = -0.5 * ul**2 - 0.5 * np.log(2 * np.pi) - 2 * np.log(ul) + np.log1p(-3 / ul**2)
+    np.testing.assert_allclose(fastgp.log_h(-ul), series, rtol=0, atol=1e-6)
 
 
 def test_gradient_of_the_map_objective():
