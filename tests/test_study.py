@@ -475,3 +475,11 @@ def test_every_registered_strategy_runs_through_the_runner(name: str, bench_path
     assert (np.diff(unit.simulated_time) >= 0).all() and unit.simulated_time[0] > 0
     best_so_far = [int(unit.arch[: t + 1][np.argmax(unit.objective[: t + 1])]) for t in range(15)]
     np.testing.assert_allclose(unit.reported, Benchmark.open(bench_path).query_many(best_so_far, "digits", "test_acc"))
+
+
+def test_ray_missing_is_a_clear_error(bench_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "ray", None)  # as if ray were not installed
+    with pytest.raises(ConfigError, match=r"nasbench-lab\[ray\]"):
+        run_study(_spec(bench_path, seeds=(0,)), tmp_path / "o", executor="ray", progress=False)
