@@ -37,7 +37,8 @@ def register(subparsers: Any) -> None:
             per run: {', '.join(RUN_METRICS)}; per arch: {', '.join(ARCH_METRICS)}.
             Accuracies are in percent, losses in nats, times in seconds, params in millions,
             flops in millions of multiply-adds, latency in seconds per batch.
-            Values are stored as float32 and printed with the digits float32 carries.
+            Values are printed with 6 significant digits (--digits to change); they are stored as
+            float32, which carries about 7.
 
             An entry that was never trained, or a value the run did not record, is an error
             (exit code 2) that says how to fill it; no number is ever made up.
@@ -63,6 +64,7 @@ def register(subparsers: Any) -> None:
         "(e.g. 777), or 'random' (one filled seed drawn per arch, as NB201 does; see --draw-seed)",
     )
     query.add_argument("--draw-seed", type=int, default=0, help="seed of the generator behind --seed random (default 0)")
+    query.add_argument("--digits", type=int, default=6, help="significant digits printed (default 6)")
     query.add_argument("--recipe", help="recipe name (default: the dataset's only recipe)")
     query.add_argument("--bench", help=_BENCH_HELP)
     query.set_defaults(func=run_query)
@@ -85,11 +87,12 @@ def _parse_seed(text: str) -> int | str | None:
         raise ConfigError(f"--seed {text!r}: give 'mean', 'random' or an integer seed value") from None
 
 
-def format_value(value: float) -> str:
-    """A stored value with the digits its float32 storage carries (91.6067, not 91.60669708251953)."""
-    import numpy as np
+def format_value(value: float, digits: int = 6) -> str:
+    """``value`` with ``digits`` significant digits, as C's ``%g`` (91.6067, not 91.60666656494141).
 
-    return str(np.float32(value))
+    Values are stored as float32 (about 7 significant digits), so more than 7 shows storage noise.
+    """
+    return f"{value:.{digits}g}"
 
 
 def run_query(args: argparse.Namespace) -> int:
@@ -104,8 +107,10 @@ def run_query(args: argparse.Namespace) -> int:
     rng = np.random.default_rng(args.draw_seed) if seed is None else None
     with Benchmark.open(_bench_path(args.bench)) as bench:
         values = bench.query_many(indices, args.dataset, args.metric, args.epoch, seed, args.recipe, rng)
+    if not 1 <= args.digits <= 17:
+        raise ConfigError(f"--digits {args.digits}: give 1..17 significant digits")
     for value in values:
-        print(format_value(value))
+        print(format_value(value, args.digits))
     return 0
 
 
