@@ -175,3 +175,13 @@ def test_help(capsys: pytest.CaptureFixture[str], command: str) -> None:
     if command == "query":
         for word in ("valid_acc", "eval_time", "params", "--seed", "random", "mean", "--epoch", "percent", "--digits"):
             assert word in out
+
+
+def test_info_on_a_file_without_datasets(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    from nasbench_lab.benchmark.writer import BenchmarkWriter
+
+    path = tmp_path / "empty.h5"
+    with BenchmarkWriter(path):
+        pass
+    code, out, _ = _run(capsys, "info", str(path))
+    assert code == 0 and "(no datasets)" in out and "version 1" in out

@@ -487,3 +487,28 @@ def test_many_columns_of_one_metric_agree_with_curves(synthetic_bench_path: Path
         columns = np.stack([bench.query_many(idx, "digits", "valid_loss", epoch=e) for e in range(12)], axis=1)
     with Benchmark.open(synthetic_bench_path) as bench:
         np.testing.assert_array_equal(columns, bench.curves_many(idx, "digits", "valid_loss"))
+
+
+def test_filled_mask_is_authoritative(hand_path: Path) -> None:
+    """Values stored in an unfilled run (e.g. by another tool) are never answered."""
+    with h5py.File(hand_path, "a") as f:
+        f["toy/hand/valid_acc"][6, 0, :] = 50.0
+        f["toy/hand/eval_time"][6, 0] = 1.0
+    with Benchmark.open(hand_path) as bench:
+        with pytest.raises(MissingEntryError):
+            bench.query(6, "toy", "valid_acc", seed=0)
+        with pytest.raises(MissingEntryError):
+            bench.curve(6, "toy", "valid_acc", seed=0)
+        assert np.isnan(bench.query_many([6], "toy", "eval_time", missing="nan")[0])
+        assert bench.best("toy", "valid_acc", epoch=0)[0] != 6
+
+
+def test_mean_skips_a_seed_that_did_not_record_the_column(hand_path: Path) -> None:
+    with BenchmarkWriter(hand_path) as writer:
+        writer.write_runs("toy", "hand", [_record(8, 0, [1, np.nan, 3]), _record(8, 1, [3, 4, 5])])
+    with Benchmark.open(hand_path) as bench:
+        assert bench.query(8, "toy", "valid_acc", epoch=1) == pytest.approx(4.0)
+        assert bench.query(8, "toy", "valid_acc", epoch=2) == pytest.approx(4.0)
+        np.testing.assert_allclose(bench.curve(8, "toy", "valid_acc"), [2.0, 4.0, 4.0])
+        with pytest.raises(MissingEntryError, match="not recorded"):
+            bench.query(8, "toy", "valid_acc", epoch=1, seed=0)
