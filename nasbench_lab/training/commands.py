@@ -65,6 +65,14 @@ def register(subparsers: Any) -> None:
     fill.add_argument("--no-progress", action="store_true", help="no progress bar")
     fill.set_defaults(func=run_fill)
 
+    status = subparsers.add_parser(
+        "fill-status",
+        help="how far a fill of BENCH has got: filled, trained and mapped runs per seed, journal, failures",
+    )
+    status.add_argument("bench", help="benchmark file")
+    status.add_argument("--dataset", default=None, help="dataset key (default: all)")
+    status.set_defaults(func=run_fill_status)
+
     train = subparsers.add_parser("train", help="train one arch with one seed and print its results")
     train.add_argument("arch", help="arch string or NB201 index")
     _add_training_options(train)
@@ -124,6 +132,34 @@ def run_fill(args: argparse.Namespace) -> int:
     for arch, seed, error in report.failed:
         print(f"  failed: arch {arch} seed {seed}: {error}")
     return 1 if report.failed else 0
+
+
+def run_fill_status(args: argparse.Namespace) -> int:
+    """Handler of ``nasbench-lab fill-status``."""
+    from nasbench_lab.benchmark.store import Benchmark
+    from nasbench_lab.training.filelock import lock_path
+    from nasbench_lab.training.journal import BenchmarkTarget, Journal, journal_path
+
+    with Benchmark.open(args.bench) as bench:
+        datasets = [args.dataset] if args.dataset else bench.datasets
+        for dataset in datasets:
+            for recipe in bench.recipes(dataset):
+                filled, mapped = bench.filled(dataset, recipe), bench.mapped_from(dataset, recipe)
+                for k, seed in enumerate(bench.seeds(dataset, recipe)):
+                    trained = int((filled[:, k] & (mapped[:, k] < 0)).sum())
+                    print(
+                        f"{dataset}/{recipe} seed {seed}: {int(filled[:, k].sum())} of {filled.shape[0]} filled "
+                        f"({trained} trained, {int(filled[:, k].sum()) - trained} mapped)"
+                    )
+                failures = BenchmarkTarget(args.bench, {}).failures(dataset, recipe)
+                for failure in failures:
+                    print(f"  unresolved failure: arch {failure['arch_index']} seed {failure['seed']} "
+                          f"({failure['attempts']} attempts): {failure['error']}")
+    pending = Journal(journal_path(args.bench)).read()
+    holder = lock_path(args.bench)
+    pid = holder.read_text().strip() if holder.exists() else ""
+    print(f"journal: {len(pending)} entries not yet folded; lock file last taken by pid {pid or '-'}")
+    return 0
 
 
 def run_train(args: argparse.Namespace) -> int:

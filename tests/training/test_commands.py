@@ -144,3 +144,15 @@ def test_train_prints_one_run(capsys) -> None:
     record = json.loads(capsys.readouterr().out)
     assert (record["arch_index"], record["seed"]) == (7, 3)
     assert record["curves"]["valid_acc"] == pytest.approx(list(fake_curves(7, 3, 12)["valid_acc"]))
+
+
+def test_fill_status_counts_trained_mapped_and_failed(tmp_path, capsys) -> None:
+    bench = tmp_path / "b.h5"
+    main(["fill", str(bench), "--dataset", "digits", "--recipe", "digits", "--archs", "2,3", "--seeds", "1",
+          "--workers", "1", "--retries", "0", "--no-progress", "--trainer", "training.fill_fakes:arch3_fails_train"])
+    capsys.readouterr()
+    assert main(["fill-status", str(bench)]) == 0
+    out = capsys.readouterr().out
+    assert "digits/digits seed 1: 1 of 15625 filled (1 trained, 0 mapped)" in out
+    assert "unresolved failure: arch 3 seed 1 (1 attempts)" in out
+    assert "journal: 0 entries not yet folded" in out
