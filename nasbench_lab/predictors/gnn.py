@@ -46,7 +46,8 @@ class _GraphEnsemble(EnsemblePredictor):
         hidden: node embedding width.
         layers: message-passing layers.
         k: ensemble size.
-        steps: Adam steps (each member sees one minibatch per step).
+        steps: minimum number of Adam steps (each member sees one minibatch per step).
+        min_epochs: minimum passes over the training set (raises the step count for large sets).
         batch_size: minibatch size.
         lr: Adam learning rate (cosine-annealed to 0).
         weight_decay: L2 penalty.
@@ -61,6 +62,7 @@ class _GraphEnsemble(EnsemblePredictor):
         layers: int = 3,
         k: int = 5,
         steps: int = 400,
+        min_epochs: int = 100,
         batch_size: int = 64,
         lr: float = 3e-3,
         weight_decay: float = 1e-4,
@@ -72,6 +74,7 @@ class _GraphEnsemble(EnsemblePredictor):
         self.layers = layers
         self.k = k
         self.steps = steps
+        self.min_epochs = min_epochs
         self.batch_size = batch_size
         self.lr = lr
         self.weight_decay = weight_decay

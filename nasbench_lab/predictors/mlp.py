@@ -75,7 +75,10 @@ def train_ensemble(
 class EnsemblePredictor(Predictor):
     """Common fit/predict of batched neural ensembles; subclasses define inputs and the network.
 
-    Subclasses set the constructor arguments ``k``, ``steps``, ``batch_size``, ``lr``,
+    Training runs ``max(steps, ceil(min_epochs * n / batch_size))`` Adam steps (``n_steps_``), so
+    large training sets are seen often enough.
+
+    Subclasses set the constructor arguments ``k``, ``steps``, ``min_epochs``, ``batch_size``, ``lr``,
     ``weight_decay``, ``log_error`` and ``seed`` and implement :meth:`_inputs`, :meth:`_init_params`
     and :meth:`_forward`.
     """
@@ -95,10 +98,10 @@ class EnsemblePredictor(Predictor):
         raise NotImplementedError
 
     def _check(self) -> None:
-        for name in ("k", "steps", "batch_size"):
+        for name in ("k", "steps", "batch_size", "min_epochs"):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ConfigError(f"{name} must be a positive integer, got {value!r}")
+            if isinstance(value, bool) or not isinstance(value, int) or value < (0 if name == "min_epochs" else 1):
+                raise ConfigError(f"{name} must be an integer >= {0 if name == 'min_epochs' else 1}, got {value!r}")
 
     def fit(self, archs, y, *, curves=None, train_losses=None, proxies=None) -> "EnsemblePredictor":
         """Train the ensemble; see :class:`Predictor`."""
@@ -110,8 +113,9 @@ class EnsemblePredictor(Predictor):
         inputs = self._inputs(archs)
         gen = torch.Generator().manual_seed(int(self.seed))
         params = self._init_params(inputs, gen)
+        self.n_steps_ = max(self.steps, -(-self.min_epochs * len(archs) // min(self.batch_size, len(archs))))
         train_ensemble(
-            self._forward, params, inputs, z, k=self.k, steps=self.steps, batch_size=self.batch_size,
+            self._forward, params, inputs, z, k=self.k, steps=self.n_steps_, batch_size=self.batch_size,
             lr=self.lr, weight_decay=self.weight_decay, gen=gen,
         )
         self.params_ = [p.detach() for p in params]
@@ -146,7 +150,8 @@ class BananasPredictor(EnsemblePredictor):
         hidden: width of each hidden layer.
         layers: number of hidden layers.
         k: ensemble size.
-        steps: Adam steps (each member sees one minibatch per step).
+        steps: minimum number of Adam steps (each member sees one minibatch per step).
+        min_epochs: minimum passes over the training set (raises the step count for large sets).
         batch_size: minibatch size.
         lr: Adam learning rate (cosine-annealed to 0).
         weight_decay: L2 penalty.
@@ -162,6 +167,7 @@ class BananasPredictor(EnsemblePredictor):
         layers: int = 3,
         k: int = 5,
         steps: int = 500,
+        min_epochs: int = 100,
         batch_size: int = 64,
         lr: float = 3e-3,
         weight_decay: float = 1e-4,
@@ -174,6 +180,7 @@ class BananasPredictor(EnsemblePredictor):
         self.layers = layers
         self.k = k
         self.steps = steps
+        self.min_epochs = min_epochs
         self.batch_size = batch_size
         self.lr = lr
         self.weight_decay = weight_decay
