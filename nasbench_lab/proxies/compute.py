@@ -27,7 +27,7 @@ from torch.nn import functional as F
 from tqdm import tqdm
 
 from nasbench_lab.errors import ConfigError
-from nasbench_lab.proxies.base import PROXIES
+from nasbench_lab.proxies import PROXIES
 
 log = logging.getLogger(__name__)
 
