@@ -207,11 +207,14 @@ class Bananas(_EnsembleSearch):
     PARAMS = {
         **_ENSEMBLE,
         "acquisition": Param("its", "str", choices=("its", "mean"), doc="independent Thompson sampling or the ensemble mean"),
+        "candidates": Param("mutation", "str", choices=("mutation", "all"), doc="mutations of the best archs (BANANAS) or every unevaluated arch"),
         "pool_size": Param(100, "int", low=1, doc="mutation candidates per batch"),
         "n_parents": Param(10, "int", low=1, doc="best archs mutated into the candidates"),
     }
 
     def _next_batch(self) -> list[int]:
+        if self.candidates == "all":
+            return self._select(np.flatnonzero(~self._asked))
         archs, values = self.history.arrays()
         parents = archs[np.argsort(-values, kind="stable")[: self.n_parents]]
         cands = mutation_pool(self.rng, parents, self.pool_size, self._asked)

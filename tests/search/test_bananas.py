@@ -59,3 +59,11 @@ def test_npenas_proposes_mutations_of_its_best_archs():
     for a in nxt:
         assert min(int((OPS[a] != OPS[b]).sum()) for b in best) == 1
     assert len(set(archs + nxt)) == 13
+
+
+def test_bananas_can_score_every_unevaluated_arch():
+    bananas = Bananas(np.random.default_rng(4), epochs=100, n_init=20, candidates="all", acquisition="mean", batch_size=3)
+    archs = drive(bananas, 23)
+    assert len(set(archs)) == 23
+    # the ensemble mean over the whole space points at good archs after 20 random ones
+    assert OBJECTIVE[archs[20:]].mean() > np.quantile(OBJECTIVE, 0.95)
