@@ -223,8 +223,12 @@ class _ExactGP:
             nll = 0.5 * (resid.squeeze(1) * self.alpha_).sum() + torch.log(torch.diagonal(self.chol_)).sum()
             return float(nll) / len(self.z)
 
-    def posterior(self, test: Any) -> tuple[np.ndarray, np.ndarray]:
-        """Latent mean and predictive std (noise included), standardised units, each ``(m,)``."""
+    def posterior(self, test: Any, with_std: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
+        """Latent mean and predictive std (noise included), standardised units, each ``(m,)``.
+
+        The std costs a triangular solve per test row (most of the time for many archs), so
+        ``with_std=False`` skips it and returns ``None`` in its place.
+        """
         torch = _torch()
         means, stds = [], []
         with torch.no_grad():
@@ -232,11 +236,12 @@ class _ExactGP:
             for start in range(0, len(test), _CHUNK):
                 block = test[start : start + _CHUNK]
                 k_star = self.kernel.cross_cov(block)
-                v = torch.linalg.solve_triangular(self.chol_, k_star.T, upper=False)
-                var = self.kernel.diag(block) - (v * v).sum(0) + noise
                 means.append((self.mean + k_star @ self.alpha_).numpy())
-                stds.append(var.clamp_min(0.0).sqrt().numpy())
-        return np.concatenate(means), np.concatenate(stds)
+                if with_std:
+                    v = torch.linalg.solve_triangular(self.chol_, k_star.T, upper=False)
+                    var = self.kernel.diag(block) - (v * v).sum(0) + noise
+                    stds.append(var.clamp_min(0.0).sqrt().numpy())
+        return np.concatenate(means), (np.concatenate(stds) if with_std else None)
 
 
 @register_predictor("gp")
@@ -293,7 +298,7 @@ class GPPredictor(Predictor):
 
     def predict(self, archs, *, curves=None, train_losses=None, proxies=None) -> np.ndarray:
         """Posterior median in target units, shape ``(n,)``."""
-        return self.scaler_.inverse_mean(self.gp_.posterior(self._features(check_archs(archs)))[0])
+        return self.scaler_.inverse_mean(self.gp_.posterior(self._features(check_archs(archs)), with_std=False)[0])
 
     def predict_dist(self, archs, *, curves=None, train_losses=None, proxies=None):
         """Predictive mean and std (observation noise included) in target units, each ``(n,)``."""
@@ -372,15 +377,15 @@ class WLGPPredictor(Predictor):
         self.train_features_ = _normalised_wl(archs, self.depth_)
         return self
 
-    def _latent(self, archs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _latent(self, archs: np.ndarray, with_std: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
         torch = _torch()
         feats = _normalised_wl(check_archs(archs), self.depth_)
         cross = torch.as_tensor((feats @ self.train_features_.T).toarray())
-        return self.gp_.posterior(cross)
+        return self.gp_.posterior(cross, with_std)
 
     def predict(self, archs, *, curves=None, train_losses=None, proxies=None) -> np.ndarray:
         """Posterior median in target units, shape ``(n,)``."""
-        return self.scaler_.inverse_mean(self._latent(archs)[0])
+        return self.scaler_.inverse_mean(self._latent(archs, with_std=False)[0])
 
     def predict_dist(self, archs, *, curves=None, train_losses=None, proxies=None):
         """Predictive mean and std (observation noise included) in target units, each ``(n,)``."""
