@@ -4,7 +4,8 @@ Needs ../shared/nb201/nwot_arch_score_acc.csv beside the repository (the NB201 d
 Objective ``valid_top1`` (cifar10-valid); reported ``test_top1`` (cifar10) of the incumbent by objective.
 The zero-cost warm start uses the NASWOT score of the same file as its proxy (NaN for 341 archs).
 
-Run: ``.venv/bin/python docs/scripts/search_nb201.py [name ...]`` (default: every strategy below).
+Run: ``.venv/bin/python docs/scripts/search_nb201.py [--seeds N] [name ...]`` (default: 20 seeds,
+every strategy below).
 """
 
 from __future__ import annotations
@@ -57,19 +58,25 @@ def run(name: str, params: dict, valid: np.ndarray, test: np.ndarray, score: np.
     return np.asarray(finals)
 
 
-def main(names: list[str]) -> None:
+def main(names: list[str], seeds: int = 20) -> None:
     torch.set_num_threads(1)
     data = np.genfromtxt(CSV, delimiter=",", skip_header=1, usecols=(3, 4, 6))
     score, valid, test = data[:, 0], data[:, 1], data[:, 2]
+    print(f"{seeds} seeds x 100 queries")
     print("| strategy | params | mean final test (%) | std | s.e. | wall s/seed |")
     print("|---|---|---|---|---|---|")
     for label in names:
         name, params = RUNS[label]
         start = time.perf_counter()
-        finals = run(name, params, valid, test, score, seeds=20, queries=100)
-        took = (time.perf_counter() - start) / 20
-        print(f"| {name} | {params or 'defaults'} | {finals.mean():.2f} | {finals.std(ddof=1):.2f} | {finals.std(ddof=1) / np.sqrt(20):.2f} | {took:.1f} |", flush=True)
+        finals = run(name, params, valid, test, score, seeds=seeds, queries=100)
+        took = (time.perf_counter() - start) / seeds
+        se = finals.std(ddof=1) / np.sqrt(seeds)
+        print(f"| {name} | {params or 'defaults'} | {finals.mean():.2f} | {finals.std(ddof=1):.2f} | {se:.2f} | {took:.1f} |", flush=True)
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:] or list(RUNS))
+    args = sys.argv[1:]
+    n_seeds = 20
+    if args[:1] == ["--seeds"]:
+        n_seeds, args = int(args[1]), args[2:]
+    main(args or list(RUNS), n_seeds)

@@ -2,9 +2,10 @@
 
 Objective: ``valid_top1`` (cifar10-valid, 200 epochs); reported: ``test_top1`` (cifar10) of the
 incumbent by objective after 100 queries. Seeds 0..k-1 are fixed, so each mean is a deterministic
-number; the full 20-seed table of every strategy is made by ``docs/scripts/search_nb201.py`` and
-written in ``docs/search.md``. The model-based strategies run 6 seeds here to keep the test short, so
-their bar is the issue's bar minus about one standard error of a 6-seed mean (0.1).
+number; the 20-seed table of every strategy is made by ``docs/scripts/search_nb201.py`` and written in
+``docs/search.md``. The cheap baselines run 100 seeds here (their 20-seed means move by +-0.1 with the
+seeds); the model-based strategies run 6 seeds to keep the test short, so their bar is the issue's bar
+minus about one standard error of a 6-seed mean (0.1).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from threadpoolctl import threadpool_limits
 
 import nasbench_lab.search  # noqa: F401
 from nasbench_lab.search.base import STRATEGIES, Observation
@@ -31,6 +33,11 @@ def table() -> tuple[np.ndarray, np.ndarray]:
 
 def mean_final_test(name: str, table, n_seeds: int, n_queries: int = 100, **params) -> float:
     torch.set_num_threads(1)
+    with threadpool_limits(1):  # one BLAS thread: faster on a shared 2-core machine, same numbers
+        return _mean_final_test(name, table, n_seeds, n_queries, **params)
+
+
+def _mean_final_test(name: str, table, n_seeds: int, n_queries: int, **params) -> float:
     valid, test = table
     finals = []
     for seed in range(n_seeds):
@@ -53,11 +60,13 @@ def test_table_is_nb201_cifar10_valid(table):
 
 
 def test_random_search_matches_the_published_figure(table):
-    assert mean_final_test("random", table, 20) == pytest.approx(93.80, abs=0.15)
+    # 100 seeds (s.e. ~0.03): 93.76 here; the issue measured 93.80 +- 0.27 (sd) on 20 seeds
+    assert mean_final_test("random", table, 100) == pytest.approx(93.80, abs=0.1)
 
 
 def test_regularised_evolution_beats_its_bar(table):
-    assert mean_final_test("evolution", table, 20) >= 94.05
+    # 100 seeds (s.e. ~0.03): 94.11 here; seeds 0..19 alone give 94.02 (docs/search.md)
+    assert mean_final_test("evolution", table, 100) >= 94.05
 
 
 def test_gp_bo_beats_its_bar(table):
