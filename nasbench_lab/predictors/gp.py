@@ -269,7 +269,7 @@ class GPPredictor(Predictor):
         kernel: str = "rbf",
         length_prior: bool = True,
         log_error: bool = True,
-        max_iter: int = 30,
+        max_iter: int = 20,
         seed: int = 0,
     ) -> None:
         self.encoding = encoding
