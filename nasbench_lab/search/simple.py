@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from nasbench_lab import space
+from nasbench_lab.errors import ConfigError
 from nasbench_lab.search.base import Observation, Proposal, register_strategy
 from nasbench_lab.search.common import (
     ConfiguredStrategy,
@@ -77,8 +78,6 @@ class RegularisedEvolution(ConfiguredStrategy):
     def __init__(self, rng: np.random.Generator, **kwargs: Any) -> None:
         super().__init__(rng, **kwargs)
         if self.sample_size > self.population:
-            from nasbench_lab.errors import ConfigError
-
             raise ConfigError(
                 f"{self.owner}: parameter 'sample_size' ({self.sample_size}) must be <= population ({self.population})"
             )
