@@ -88,6 +88,20 @@ def _effective_ops(indices: np.ndarray, pruned: bool) -> np.ndarray:
     return ops
 
 
+def unique_cells(archs: np.ndarray, pruned: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct cells among ``archs``: ``(representatives, inverse)`` with ``archs`` equivalent to
+    ``representatives[inverse]``.
+
+    With ``pruned`` two archs are the same cell when their pruned forms are equal (every pruned
+    encoding here is a function of the pruned ops): the 15,625 archs have 9,445 distinct pruned
+    cells. Predictors use this to evaluate each distinct input once.
+    """
+    archs = check_indices(archs)
+    codes = _effective_ops(archs, pruned) @ (N_OPS ** np.arange(N_EDGES - 1, -1, -1))
+    _, first, inverse = np.unique(codes, return_index=True, return_inverse=True)
+    return archs[first], inverse.reshape(-1)
+
+
 @register_encoding("onehot")
 def onehot(archs: np.ndarray, pruned: bool = False) -> np.ndarray:
     """One-hot op per edge, shape ``(n, 30)``, float32; column ``5 * edge + op``.

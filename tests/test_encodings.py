@@ -178,3 +178,14 @@ def test_path_pruned_is_subset_and_onehot_is_valid(i: int) -> None:
     assert E.onehot(np.array([i])).sum() == 6
     live_ops = E.onehot(np.array([i]), pruned=True)[0].reshape(6, 5).argmax(axis=1)
     assert all(p in (o, NONE) for p, o in zip(live_ops, ops_matrix([i])[0]))
+
+
+def test_unique_cells_groups_equal_pruned_cells() -> None:
+    archs = np.arange(15625)
+    cells, inverse = E.unique_cells(archs)
+    assert len(cells) == 9445
+    np.testing.assert_array_equal(E.onehot(cells, pruned=True)[inverse], E.onehot(archs, pruned=True))
+    np.testing.assert_array_equal(E.graph(cells, pruned=True)[inverse], E.graph(archs, pruned=True))
+    np.testing.assert_array_equal(E.wl(cells, h=3).toarray()[inverse], E.wl(archs, h=3).toarray())
+    raw, raw_inverse = E.unique_cells(np.array([7, 3, 7]), pruned=False)
+    assert sorted(raw.tolist()) == [3, 7] and raw[raw_inverse].tolist() == [7, 3, 7]

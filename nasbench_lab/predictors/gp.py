@@ -24,7 +24,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from nasbench_lab.encodings import encode, wl_features
+from nasbench_lab.encodings import encode, unique_cells, wl_features
 from nasbench_lab.errors import ConfigError, NasbenchLabError
 from nasbench_lab.predictors._targets import TargetScaler, check_archs, check_fit_inputs
 from nasbench_lab.predictors.base import Predictor, register_predictor
@@ -296,13 +296,18 @@ class GPPredictor(Predictor):
         self.neg_mll_ = self.gp_.optimise()
         return self
 
+    def _latent(self, archs: np.ndarray, with_std: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
+        cells, inverse = unique_cells(check_archs(archs), pruned=self.pruned)  # each distinct input once
+        mean, std = self.gp_.posterior(self._features(cells), with_std)
+        return mean[inverse], (None if std is None else std[inverse])
+
     def predict(self, archs, *, curves=None, train_losses=None, proxies=None) -> np.ndarray:
         """Posterior median in target units, shape ``(n,)``."""
-        return self.scaler_.inverse_mean(self.gp_.posterior(self._features(check_archs(archs)), with_std=False)[0])
+        return self.scaler_.inverse_mean(self._latent(archs, with_std=False)[0])
 
     def predict_dist(self, archs, *, curves=None, train_losses=None, proxies=None):
         """Predictive mean and std (observation noise included) in target units, each ``(n,)``."""
-        return self.scaler_.inverse_dist(*self.gp_.posterior(self._features(check_archs(archs))))
+        return self.scaler_.inverse_dist(*self._latent(archs))
 
 
 # --------------------------------------------------------------------------- WL-kernel GP
@@ -379,9 +384,11 @@ class WLGPPredictor(Predictor):
 
     def _latent(self, archs: np.ndarray, with_std: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
         torch = _torch()
-        feats = _normalised_wl(check_archs(archs), self.depth_)
+        cells, inverse = unique_cells(check_archs(archs), pruned=True)  # WL sees only the pruned cell
+        feats = _normalised_wl(cells, self.depth_)
         cross = torch.as_tensor((feats @ self.train_features_.T).toarray())
-        return self.gp_.posterior(cross, with_std)
+        mean, std = self.gp_.posterior(cross, with_std)
+        return mean[inverse], (None if std is None else std[inverse])
 
     def predict(self, archs, *, curves=None, train_losses=None, proxies=None) -> np.ndarray:
         """Posterior median in target units, shape ``(n,)``."""

@@ -13,11 +13,10 @@ from typing import Any, Callable, ClassVar
 
 import numpy as np
 
-from nasbench_lab.encodings import encode, onehot
+from nasbench_lab.encodings import encode, unique_cells
 from nasbench_lab.errors import ConfigError
 from nasbench_lab.predictors._targets import TargetScaler, check_archs, check_fit_inputs
 from nasbench_lab.predictors.base import Predictor, register_predictor
-from nasbench_lab.space import N_EDGES, N_OPS
 
 
 def _torch():
@@ -130,19 +129,13 @@ class EnsemblePredictor(Predictor):
         pruned forms.
         """
         torch = _torch()
-        archs = check_archs(archs)
-        if getattr(self, "pruned", False):
-            live_ops = onehot(archs, pruned=True).reshape(len(archs), N_EDGES, N_OPS).argmax(axis=2)
-            codes = live_ops @ (N_OPS ** np.arange(N_EDGES - 1, -1, -1))
-        else:
-            codes = archs
-        _, first, inverse = np.unique(codes, return_index=True, return_inverse=True)
-        unique = self._inputs(archs[first])
+        cells, inverse = unique_cells(check_archs(archs), pruned=bool(getattr(self, "pruned", False)))
+        unique = self._inputs(cells)
         with torch.no_grad():
-            n = len(first)
+            n = len(cells)
             rows = torch.arange(n).expand(self.k, n)
             out = self._forward(self.params_, tuple(t[rows] for t in unique)).double().numpy()
-        return out[:, inverse.reshape(-1)]
+        return out[:, inverse]
 
     def predict(self, archs, *, curves=None, train_losses=None, proxies=None) -> np.ndarray:
         """Ensemble mean in target units, shape ``(n,)``."""
