@@ -19,6 +19,9 @@ from nasbench_lab.predictors._targets import TargetScaler, check_archs, check_fi
 from nasbench_lab.predictors.base import Predictor, register_predictor
 
 
+_PREDICT_CHUNK = 1024  # cells per forward pass when predicting
+
+
 def _torch():
     import torch
 
@@ -131,11 +134,12 @@ class EnsemblePredictor(Predictor):
         torch = _torch()
         cells, inverse = unique_cells(check_archs(archs), pruned=bool(getattr(self, "pruned", False)))
         unique = self._inputs(cells)
+        blocks = []
         with torch.no_grad():
-            n = len(cells)
-            rows = torch.arange(n).expand(self.k, n)
-            out = self._forward(self.params_, tuple(t[rows] for t in unique)).double().numpy()
-        return out[:, inverse]
+            for start in range(0, len(cells), _PREDICT_CHUNK):  # blocks that stay in cache
+                rows = torch.arange(start, min(start + _PREDICT_CHUNK, len(cells))).expand(self.k, -1)
+                blocks.append(self._forward(self.params_, tuple(t[rows] for t in unique)).double().numpy())
+        return np.concatenate(blocks, axis=1)[:, inverse]
 
     def predict(self, archs, *, curves=None, train_losses=None, proxies=None) -> np.ndarray:
         """Ensemble mean in target units, shape ``(n,)``."""
