@@ -7,7 +7,8 @@ registry is the single list of what exists: nothing else keeps names by hand.
 
 from __future__ import annotations
 
-from typing import Callable, Generic, Iterator, TypeVar
+import importlib
+from typing import Callable, Generic, Iterator, Sequence, TypeVar
 
 from nasbench_lab.errors import ConfigError
 
@@ -19,11 +20,22 @@ class Registry(Generic[T]):
 
     Args:
         kind: what is registered, used in error messages ("predictor", "strategy", ...).
+        autoload: modules that register the built-in items; they are imported on the first lookup
+            (not when the registry is made), so importing a package stays cheap and every lookup,
+            from any module, sees every built-in item.
     """
 
-    def __init__(self, kind: str) -> None:
+    def __init__(self, kind: str, *, autoload: Sequence[str] = ()) -> None:
         self.kind = kind
         self._items: dict[str, T] = {}
+        self._autoload = tuple(autoload)
+        self._loaded = not self._autoload
+
+    def _load(self) -> None:
+        if not self._loaded:
+            self._loaded = True  # set first: the imported modules register into this registry
+            for module in self._autoload:
+                importlib.import_module(module)
 
     def register(self, name: str) -> Callable[[T], T]:
         """Decorator that registers its target under ``name``.
@@ -50,6 +62,7 @@ class Registry(Generic[T]):
         Raises:
             ConfigError: no such name; the message lists the registered ones.
         """
+        self._load()
         try:
             return self._items[name]
         except KeyError:
@@ -57,13 +70,16 @@ class Registry(Generic[T]):
 
     def names(self) -> list[str]:
         """Registered names, sorted."""
+        self._load()
         return sorted(self._items)
 
     def __contains__(self, name: object) -> bool:
+        self._load()
         return name in self._items
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.names())
 
     def __len__(self) -> int:
+        self._load()
         return len(self._items)

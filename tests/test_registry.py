@@ -37,3 +37,20 @@ def test_unknown_name_lists_known() -> None:
     reg.register("alpha")(type("A", (), {}))
     with pytest.raises(ConfigError, match="unknown widget 'beta'; known: alpha"):
         reg.get("beta")
+
+
+def test_autoload_imports_modules_on_first_lookup(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import sys
+
+    (tmp_path / "autoload_widgets.py").write_text(
+        "from tests_registry_target import REG\n@REG.register('w')\nclass W:\n    pass\n"
+    )
+    (tmp_path / "tests_registry_target.py").write_text(
+        "from nasbench_lab.registry import Registry\nREG = Registry('widget', autoload=('autoload_widgets',))\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import tests_registry_target as target
+
+    assert "autoload_widgets" not in sys.modules  # making the registry imported nothing
+    assert target.REG.names() == ["w"]
+    assert "autoload_widgets" in sys.modules

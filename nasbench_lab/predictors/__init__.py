@@ -1,6 +1,7 @@
 """Performance predictors: the interface, its registry and every implementation.
 
-Importing this package registers every predictor, so ``PREDICTORS.names()`` lists them all::
+The registry loads the built-in implementations on its first lookup, so ``PREDICTORS.names()`` lists
+them all while ``import nasbench_lab.predictors`` stays cheap (no torch, xgboost or scipy)::
 
     from nasbench_lab.predictors import PREDICTORS, make_predictor, load_predictor
 """
@@ -9,9 +10,6 @@ from __future__ import annotations
 
 from nasbench_lab.predictors.base import PREDICTORS, Predictor, register_predictor
 from nasbench_lab.predictors.spec import PredictorSpec, load_predictor, make_predictor, read_spec
-
-# Implementation modules; importing them registers their predictors.
-from nasbench_lab.predictors import baselines, curves, gnn, gp, mlp, xgb  # noqa: E402,F401
 
 __all__ = [
     "PREDICTORS",

@@ -23,7 +23,10 @@ import numpy as np
 
 from nasbench_lab.registry import Registry
 
-PREDICTORS: Registry[type["Predictor"]] = Registry("predictor")
+PREDICTORS: Registry[type["Predictor"]] = Registry(
+    "predictor",
+    autoload=tuple(f"nasbench_lab.predictors.{m}" for m in ("baselines", "curves", "gnn", "gp", "mlp", "xgb")),
+)
 register_predictor = PREDICTORS.register
 
 

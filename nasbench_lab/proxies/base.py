@@ -10,17 +10,20 @@ the same network.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Callable, ClassVar
-
-import torch
-from torch import nn
+from typing import TYPE_CHECKING, Callable, ClassVar
 
 from nasbench_lab.registry import Registry
 
-PROXIES: Registry[type["Proxy"]] = Registry("proxy")
+if TYPE_CHECKING:  # torch loads with the proxy modules, not with this registry
+    import torch
+    from torch import nn
+
+PROXIES: Registry[type["Proxy"]] = Registry(
+    "proxy", autoload=tuple(f"nasbench_lab.proxies.{m}" for m in ("activation", "datafree", "gradient"))
+)
 register_proxy = PROXIES.register
 
-LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+LossFn = Callable[["torch.Tensor", "torch.Tensor"], "torch.Tensor"]
 
 
 class Proxy(ABC):
@@ -46,6 +49,8 @@ class Proxy(ABC):
 
 def weight_layers(net: nn.Module) -> list[nn.Module]:
     """The conv and linear layers of ``net``, in registration order (the layers proxies score)."""
+    from torch import nn
+
     return [m for m in net.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
 
 
@@ -54,6 +59,8 @@ def grads_of(net: nn.Module, x: torch.Tensor, y: torch.Tensor, loss_fn: LossFn) 
 
     A layer that takes no part in the output (behind a ``none`` edge) gets a zero gradient.
     """
+    import torch
+
     net.zero_grad(set_to_none=True)
     loss = loss_fn(net(x), y)
     loss.backward()
