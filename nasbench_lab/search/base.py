@@ -16,7 +16,12 @@ import numpy as np
 
 from nasbench_lab.registry import Registry
 
-STRATEGIES: Registry[type["Strategy"]] = Registry("strategy")
+STRATEGIES: Registry[type["Strategy"]] = Registry(
+    "strategy",
+    autoload=tuple(
+        f"nasbench_lab.search.{m}" for m in ("simple", "bo", "bananas", "hyperband", "pnas", "reinforce", "zc_warmstart")
+    ),
+)
 register_strategy = STRATEGIES.register
 
 
