@@ -98,7 +98,12 @@ def nb201_12() -> Recipe:
 
 @register_recipe("digits")
 def digits() -> Recipe:
-    """The embedded benchmark's recipe on scikit-learn's digits (see ``docs/calibration.md``)."""
+    """The embedded benchmark's recipe on scikit-learn's digits (final; see ``docs/calibration.md``).
+
+    A deliberately short, low-lr run: the digits task is easy, so archs are told apart by how far they
+    get in 48 SGD steps. Measured over 160 random archs: Kendall tau 0.52 between two seeds' final
+    valid accuracy, p10-p90 spread 20 points, 0.86 CPU-s per arch-seed on one thread.
+    """
     epochs, per_epoch = 3, 4
     return Recipe(
         name="digits",
@@ -107,7 +112,7 @@ def digits() -> Recipe:
             "dataset": "digits",
             "epochs": epochs,
             "batch_size": 64,
-            "lr": 0.1,
+            "lr": 0.01,
             "momentum": 0.9,
             "nesterov": True,
             "weight_decay": 5e-4,
@@ -121,7 +126,8 @@ def digits() -> Recipe:
             "augment": True,
             "seeds": [0, 1],
         },
-        description="digits: short SGD run, provisional (calibration pending)",
+        description="digits: 3 epochs x 16 SGD steps (batch 64, lr 0.01 cosine per step, crop pad 1), C=8 N=1, "
+        "1,000 training images, evaluated every quarter epoch",
     )
 
 

@@ -50,7 +50,7 @@ def test_record_has_every_curve_and_arch_figure() -> None:
 
 
 def test_training_learns_digits() -> None:
-    recipe = tiny_recipe(epochs=3, train_subset=None, C=8)
+    recipe = tiny_recipe(epochs=3, train_subset=None, C=8, lr=0.1)
     rec = train(6111, "digits", replace(recipe, eval_points=(0.25, 3.0)), seed=0)
     assert rec.curves["valid_acc"][-1] > 80 > rec.curves["valid_acc"][0]
     assert rec.curves["train_loss"][-1] < rec.curves["train_loss"][0]
