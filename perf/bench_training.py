@@ -2,9 +2,9 @@
 
 Two workloads, each measured in the same run against the reference:
 
-* ``digits``: the embedded ``digits`` recipe (its network, batch size and augmentation), over a few
-  archs; ours is :func:`nasbench_lab.training.trainer.train` (training time only: its ``train_time``
-  curve, which excludes evaluation).
+* ``digits``: the embedded ``digits`` recipe (its network, batch size, augmentation and step count),
+  over a few archs; ours is the trainer's own loop (``DeviceData.train_batch`` + ``_sgd_step``,
+  channels-last), without evaluation.
 * ``cifar``: a CIFAR-sized input (3x32x32, random data, 10 classes) with the NB201 recipe's batch size,
   a reduced network (``--cifar-C``, ``--cifar-N``) and a few SGD steps.
 
@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import time
-from dataclasses import replace
 
 import numpy as np
 import torch
@@ -31,7 +30,7 @@ from torch.utils.data import DataLoader, Dataset
 from nasbench_lab.training.data import DeviceData, load_dataset
 from nasbench_lab.training.network import build_network
 from nasbench_lab.training.recipes import get_recipe
-from nasbench_lab.training.trainer import Runtime, _sgd, _sgd_step, train, train_indices
+from nasbench_lab.training.trainer import Runtime, _sgd, _sgd_step, batches, train_indices
 
 ARCHS = (6111, 100, 9930, 0, 3000)
 
@@ -58,63 +57,88 @@ class PerSampleDataset(Dataset):
         return (x - self.mean) / self.std, self.labels[i]
 
 
-def reference_loop(arch: int, dataset: PerSampleDataset, cfg: dict, in_channels: int, steps: int) -> float:
-    """Seconds for ``steps`` SGD steps of a plain DataLoader loop."""
+class Clock:
+    """Wall and CPU seconds of a block (CPU time is the fairer figure on a shared machine)."""
+
+    def __enter__(self) -> "Clock":
+        self.wall, self.cpu = time.perf_counter(), time.process_time()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.wall, self.cpu = time.perf_counter() - self.wall, time.process_time() - self.cpu
+
+
+def reference_loop(arch: int, dataset: PerSampleDataset, cfg: dict, in_channels: int, steps: int) -> Clock:
+    """Time ``steps`` SGD steps of a plain DataLoader loop (fresh network, default layout)."""
+    torch.manual_seed(0)
     model = build_network(arch, C=cfg["C"], N=cfg["N"], in_channels=in_channels).train()
     opt = torch.optim.SGD(model.parameters(), lr=cfg["lr"], momentum=cfg["momentum"], nesterov=cfg["nesterov"], weight_decay=cfg["weight_decay"])
     done = 0
-    start = time.perf_counter()
-    while done < steps:
-        for x, y in DataLoader(dataset, batch_size=cfg["batch_size"], shuffle=True, num_workers=0):
-            opt.zero_grad()
-            F.cross_entropy(model(x), y).backward()
-            opt.step()
-            done += 1
-            if done == steps:
-                break
-    return time.perf_counter() - start
+    with Clock() as clock:
+        while done < steps:
+            for x, y in DataLoader(dataset, batch_size=cfg["batch_size"], shuffle=True, num_workers=0):
+                opt.zero_grad()
+                F.cross_entropy(model(x), y).backward()
+                opt.step()
+                done += 1
+                if done == steps:
+                    break
+    return clock
 
 
-def bench_digits(n_archs: int) -> tuple[float, float]:
-    """(ours, reference) images/s over ``n_archs`` archs of the digits recipe."""
-    recipe = get_recipe("digits")
-    cfg = recipe.config
+def our_loop(arch: int, data: DeviceData, indices: torch.Tensor, cfg: dict, steps: int) -> Clock:
+    """Time ``steps`` SGD steps of the trainer's own loop pieces (device batches, channels-last)."""
+    rt = Runtime.for_device("cpu", torch.get_num_threads())
+    torch.manual_seed(0)
+    model = build_network(arch, C=cfg["C"], N=cfg["N"], in_channels=data.image_shape[0]).to(memory_format=torch.channels_last)
+    opt = _sgd(model, cfg)
+    gen = torch.Generator().manual_seed(0)
+    done = 0
+    with Clock() as clock:
+        while done < steps:
+            for batch in batches(indices, cfg["batch_size"], gen):
+                images, labels = data.train_batch(batch, gen, augment=cfg["augment"])
+                _sgd_step(model, opt, rt.prepare(images), labels, rt)
+                done += 1
+                if done == steps:
+                    break
+    return clock
+
+
+def compare(arch_list: tuple[int, ...], data: DeviceData, indices: torch.Tensor, cfg: dict, steps: int) -> dict[str, float]:
+    """Images/s (wall and CPU) of ours and the reference over ``arch_list``, interleaved."""
+    ref_set = PerSampleDataset(data.train_x[indices], data.train_y[indices], data.scale, data.mean.flatten(),
+                               data.std.flatten(), data.pad if cfg["augment"] else 0, data.flip and cfg["augment"])
+    totals = dict.fromkeys(("ours_wall", "ours_cpu", "ref_wall", "ref_cpu"), 0.0)
+    our_loop(arch_list[0], data, indices, cfg, 2)  # warm-up
+    for arch in arch_list:
+        ours = our_loop(arch, data, indices, cfg, steps)
+        ref = reference_loop(arch, ref_set, cfg, data.image_shape[0], steps)
+        for name, clock in (("ours", ours), ("ref", ref)):
+            totals[f"{name}_wall"] += clock.wall
+            totals[f"{name}_cpu"] += clock.cpu
+    images = len(arch_list) * steps * cfg["batch_size"]
+    return {k: images / v for k, v in totals.items()}
+
+
+def bench_digits(n_archs: int) -> dict[str, float]:
+    """The digits recipe: its network, batch size, augmentation and a full run's step count."""
+    cfg = get_recipe("digits").config
     data = load_dataset("digits")
     idx = train_indices(data, cfg)
-    ref_set = PerSampleDataset(data.train_x[idx], data.train_y[idx], data.scale, data.mean.flatten(), data.std.flatten(), data.pad, data.flip)
-    steps = cfg["epochs"] * -(-len(idx) // cfg["batch_size"])
-    images = cfg["epochs"] * len(idx)
-    ours = ref = 0.0
-    train(ARCHS[0], "digits", recipe, seed=0)  # warm-up
-    for arch in ARCHS[:n_archs]:
-        ours += float(np.sum(train(arch, "digits", recipe, seed=0).curves["train_time"]))
-        ref += reference_loop(arch, ref_set, cfg, 1, steps)
-    return n_archs * images / ours, n_archs * images / ref
+    steps = cfg["epochs"] * (len(idx) // cfg["batch_size"])  # full batches only, same images per step
+    return compare(ARCHS[:n_archs], data, idx, cfg, steps)
 
 
-def bench_cifar(C: int, N: int, steps: int, n_images: int) -> tuple[float, float]:
-    """(ours, reference) images/s for 3x32x32 inputs with the NB201 recipe's batch size."""
+def bench_cifar(C: int, N: int, steps: int, n_images: int) -> dict[str, float]:
+    """3x32x32 random images, NB201's batch size 256 and augmentation, a reduced network."""
     cfg = {**get_recipe("nb201-200").config, "C": C, "N": N}
     gen = torch.Generator().manual_seed(0)
     x = torch.randint(0, 256, (n_images, 3, 32, 32), dtype=torch.uint8, generator=gen)
     y = torch.randint(0, 10, (n_images,), generator=gen)
-    mean, std = torch.tensor([0.49, 0.48, 0.45]), torch.tensor([0.25, 0.24, 0.26])
-    rt = Runtime.for_device("cpu", torch.get_num_threads())
-    data = DeviceData("random", rt.device, x, y, x[:1], y[:1], x[:1], y[:1], 10, (3, 32, 32), 255.0, mean.view(1, 3, 1, 1), std.view(1, 3, 1, 1), 4, True)
-    arch = ARCHS[0]
-    torch.manual_seed(0)
-    model = build_network(arch, C=C, N=N).to(memory_format=torch.channels_last)
-    opt = _sgd(model, cfg)
-    bgen = torch.Generator().manual_seed(0)
-    start = time.perf_counter()
-    for step in range(steps):
-        batch = torch.randint(0, n_images, (cfg["batch_size"],), generator=bgen)
-        images, labels = data.train_batch(batch, bgen)
-        _sgd_step(model, opt, rt.prepare(images), labels, rt)
-    ours = time.perf_counter() - start
-    ref = reference_loop(arch, PerSampleDataset(x, y, 255.0, mean, std, 4, True), cfg, 3, steps)
-    images = steps * cfg["batch_size"]
-    return images / ours, images / ref
+    mean, std = torch.tensor([0.49, 0.48, 0.45]).view(1, 3, 1, 1), torch.tensor([0.25, 0.24, 0.26]).view(1, 3, 1, 1)
+    data = DeviceData("random", torch.device("cpu"), x, y, x[:1], y[:1], x[:1], y[:1], 10, (3, 32, 32), 255.0, mean, std, 4, True)
+    return compare(ARCHS[:1], data, torch.arange(n_images), cfg, steps)
 
 
 def main() -> None:
@@ -128,12 +152,16 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     np.random.seed(0)  # the reference dataset draws like torchvision, from numpy's global RNG
-    ours, ref = bench_digits(args.archs)
-    print(f"digits recipe ({args.archs} archs, {args.threads} thread): ours {ours:,.0f} img/s, "
-          f"DataLoader reference {ref:,.0f} img/s, ratio {ours / ref:.2f}x")
-    ours, ref = bench_cifar(args.cifar_C, args.cifar_N, args.cifar_steps, 2048)
-    print(f"CIFAR-sized 3x32x32, batch 256, C={args.cifar_C} N={args.cifar_N} ({args.cifar_steps} steps): ours "
-          f"{ours:,.0f} img/s, DataLoader reference {ref:,.0f} img/s, ratio {ours / ref:.2f}x")
+    report(f"digits recipe ({args.archs} archs, {args.threads} thread)", bench_digits(args.archs))
+    report(f"CIFAR-sized 3x32x32, batch 256, C={args.cifar_C} N={args.cifar_N} ({args.cifar_steps} steps, {args.threads} thread)",
+           bench_cifar(args.cifar_C, args.cifar_N, args.cifar_steps, 2048))
+
+
+def report(what: str, fig: dict[str, float]) -> None:
+    """Print one workload's figures."""
+    print(f"{what}: ours {fig['ours_wall']:,.0f} img/s wall ({fig['ours_cpu']:,.0f} per CPU-s); DataLoader reference "
+          f"{fig['ref_wall']:,.0f} img/s wall ({fig['ref_cpu']:,.0f} per CPU-s); ratio {fig['ours_wall'] / fig['ref_wall']:.2f}x wall, "
+          f"{fig['ours_cpu'] / fig['ref_cpu']:.2f}x CPU", flush=True)
 
 
 if __name__ == "__main__":

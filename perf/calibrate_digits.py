@@ -24,6 +24,7 @@ from scipy.stats import kendalltau
 from tqdm import tqdm
 
 from nasbench_lab.space import sample_indices, valid_mask
+from nasbench_lab.training import data
 from nasbench_lab.training.recipes import get_recipe
 from nasbench_lab.training.trainer import TrainingFailed, train
 
@@ -48,9 +49,13 @@ def main() -> None:
                         help="evaluate only at the end (final accuracies are unchanged: evaluation neither draws "
                         "random numbers nor touches BN statistics); the cost of the other points is added from "
                         "the measured eval_time")
+    parser.add_argument("--digits-split", default=None,
+                        help="try other digits split sizes 'train,valid,test' (patches data.DIGITS_SIZES)")
     parser.add_argument("--out", default=None)
     args = parser.parse_args()
     torch.set_num_threads(1)
+    if args.digits_split:
+        data.DIGITS_SIZES = tuple(int(v) for v in args.digits_split.split(","))
     recipe = get_recipe("digits")
     config = dict(recipe.config)
     config.update({k: parse_value(v) for k, v in (item.split("=", 1) for item in args.set)})
@@ -81,15 +86,18 @@ def main() -> None:
     mean = final[ok].mean(axis=1)
     result = {
         "config": {k: v for k, v in config.items() if k != "seeds"},
+        "digits_split": list(data.DIGITS_SIZES),
         "eval_points": n_points,
         "final_only": args.final_only,
         "n_archs": int(len(archs)),
+        "arch_seed": args.arch_seed,
         "failures": failures,
         "kendall_tau": round(float(kendalltau(final[ok, 0], final[ok, 1]).statistic), 4),
         "kendall_tau_connected": round(float(kendalltau(final[live, 0], final[live, 1]).statistic), 4),
         "spread_p10_p90": round(float(np.percentile(mean, 90) - np.percentile(mean, 10)), 3),
         "valid_acc_p10_p50_p90": [round(float(np.percentile(mean, q)), 2) for q in (10, 50, 90)],
         "s_per_arch_seed": round(per_run, 3),
+        "final_valid_acc": final.round(2).tolist(),
         "cpu_s_per_arch_seed": round(cpu_per_run, 3),
         "eval_s_per_point": round(float(np.mean(eval_times)), 4),
         "est_full_cpu_s_per_arch_seed": round(cpu_per_run + extra_evals, 3),
