@@ -23,6 +23,7 @@ from nasbench_lab.training.trainer import (
     train_indices,
 )
 from nasbench_lab.training.data import load_dataset
+from training.cifar_fakes import make_cifar10
 
 ARCH = "|nor_conv_3x3~0|+|skip_connect~0|nor_conv_1x1~1|+|avg_pool_3x3~0|none~1|nor_conv_3x3~2|"
 
@@ -79,8 +80,6 @@ def test_diverging_run_raises_training_failed() -> None:
 
 
 def test_three_channel_dataset_with_shared_valid_and_test(tmp_path: Path) -> None:
-    from tests.training.test_data import make_cifar10
-
     make_cifar10(tmp_path, per_batch=8, n_test=6)
     recipe = tiny_recipe(C=2, batch_size=16, train_subset=None, dataset="cifar10")
     rec = train(ARCH, "cifar10", replace(recipe, eval_points=(1.0, 2.0)), seed=0, data_root=str(tmp_path))
