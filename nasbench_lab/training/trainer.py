@@ -234,6 +234,7 @@ def train(
                 curves["train_time"][point] = time.perf_counter() - interval_start
                 _record_train(curves, point, loss_sum.item(), correct.item(), seen, arch, seed, recipe)
                 eval_times.append(_record_eval(curves, point, step_model, data, rt))
+                _check_eval(curves, point, arch, seed, recipe)
                 loss_sum.zero_(), correct.zero_()
                 seen, point = 0, point + 1
                 model.train()
@@ -271,6 +272,15 @@ def _record_train(curves: dict[str, np.ndarray], point: int, loss_sum: float, co
         )
     curves["train_loss"][point] = loss_sum / seen
     curves["train_acc"][point] = 100.0 * correct / seen
+
+
+def _check_eval(curves: dict[str, np.ndarray], point: int, arch: Arch, seed: int, recipe: Recipe) -> None:
+    bad = [m for m in ("valid_loss", "test_loss") if not math.isfinite(curves[m][point])]
+    if bad:
+        raise TrainingFailed(
+            f"arch {arch.index} seed {seed} recipe {recipe.name!r}: {', '.join(bad)} became non-finite at "
+            f"epoch {recipe.eval_points[point]}; the run is recorded as failed (lower the learning rate to avoid it)"
+        )
 
 
 def _record_eval(curves: dict[str, np.ndarray], point: int, model: nn.Module, data: DeviceData, rt: Runtime) -> float:

@@ -79,6 +79,14 @@ def test_diverging_run_raises_training_failed() -> None:
         train(ARCH, "digits", tiny_recipe(lr=1e30, weight_decay=0.0), seed=0)
 
 
+def test_non_finite_evaluation_loss_raises_training_failed(monkeypatch: pytest.MonkeyPatch) -> None:
+    from nasbench_lab.training import trainer
+
+    monkeypatch.setattr(trainer, "evaluate", lambda *args, **kwargs: (10.0, math.inf))
+    with pytest.raises(TrainingFailed, match="valid_loss, test_loss became non-finite"):
+        train(ARCH, "digits", tiny_recipe(), seed=0)
+
+
 def test_three_channel_dataset_with_shared_valid_and_test(tmp_path: Path) -> None:
     make_cifar10(tmp_path, per_batch=8, n_test=6)
     recipe = tiny_recipe(C=2, batch_size=16, train_subset=None, dataset="cifar10")
