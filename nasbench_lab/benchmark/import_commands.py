@@ -1,6 +1,7 @@
 """``nasbench-lab import {nats,nb201,csv}``: bring real NB201 / NATS-Bench results and tables into a benchmark.
 
-Thin on purpose: parses arguments and calls :mod:`nasbench_lab.benchmark.importers`.
+Thin on purpose: parses arguments and calls :mod:`nasbench_lab.benchmark.importers` (NB201 / NATS-Bench)
+or :mod:`nasbench_lab.benchmark.csv_import` (tables).
 """
 
 from __future__ import annotations
@@ -131,7 +132,7 @@ def _run_nb201(args: argparse.Namespace) -> int:
 
 
 def _run_csv(args: argparse.Namespace) -> int:
-    from nasbench_lab.benchmark.importers import ColumnMap, import_table
+    from nasbench_lab.benchmark.csv_import import ColumnMap, import_table
 
     maps = [ColumnMap.parse(text, args.dataset) for text in args.map]
     counts = import_table(
