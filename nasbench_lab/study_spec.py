@@ -1,0 +1,382 @@
+"""Study specs: the typed, self-validating description of a search study, read from TOML.
+
+A study runs several search strategies, each with several seeds, against one tabular benchmark under
+one budget. A spec file looks like this (every key but ``dataset``, ``budget`` and ``strategies`` is
+optional)::
+
+    name = "quickstart"
+    benchmark = "nb201-digits.h5"  # relative to the spec file; default: the embedded benchmark
+    dataset = "digits"
+    recipe = "digits"              # default: the dataset's only recipe
+    seeds = 10                     # a count (seeds 0..9) or a list of seed values
+    seed = 0                       # root entropy of every unit's numpy SeedSequence
+
+    [objective]                    # what the strategies see
+    metric = "valid_acc"
+    seed = "random"                # "random": one seed drawn per arch, as NB201 does; "mean": seed mean
+
+    [reported]                     # what the study reports (never shown to strategies)
+    metric = "test_acc"
+    dataset = "digits"             # default: dataset
+    recipe = "digits"              # default: recipe
+
+    [budget]                       # queries and/or simulated seconds; the study stops at the first
+    queries = 100
+    seconds = 12000.0
+
+    [proxy]                        # optional zero-cost proxy oracle, its time charged to the clock
+    name = "synflow"
+    charge = true
+
+    [[strategies]]
+    name = "evolution"             # a registered strategy
+    label = "REA"                  # default: name; unique
+    population = 10                # every other key is a parameter of the strategy
+
+Every error is a :class:`~nasbench_lab.errors.ConfigError` naming the TOML key, e.g.
+``strategies[2].population``. :func:`nasbench_lab.study.run_study` runs a spec.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import importlib
+import json
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from nasbench_lab.benchmark.schema import CURVE_METRICS
+from nasbench_lab.errors import ConfigError
+
+SEED_MODES: tuple[str, ...] = ("random", "mean")
+_STRATEGY_KEYS = ("name", "label")
+
+
+# --------------------------------------------------------------------------- checks
+def _check(key: str, value: Any, kind: str, *, low: float | None = None, choices: tuple[str, ...] | None = None) -> Any:
+    """``value`` converted to ``kind`` (``int``, ``float``, ``str``, ``bool``), or a ConfigError naming ``key``."""
+    if kind == "int":
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{key} must be an integer, got {value!r}")
+    elif kind == "float":
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(f"{key} must be a number, got {value!r}")
+        value = float(value)
+        if value != value or value in (float("inf"), float("-inf")):
+            raise ConfigError(f"{key} must be finite, got {value!r}")
+    elif kind == "str":
+        if not isinstance(value, str) or not value:
+            raise ConfigError(f"{key} must be a non-empty string, got {value!r}")
+        if choices is not None and value not in choices:
+            raise ConfigError(f"{key} must be one of {', '.join(choices)}; got {value!r}")
+    elif kind == "bool":
+        if not isinstance(value, bool):
+            raise ConfigError(f"{key} must be true or false, got {value!r}")
+    if low is not None and value < low:
+        raise ConfigError(f"{key} must be >= {low:g}, got {value!r}")
+    return value
+
+
+def _table(key: str, value: Any) -> dict[str, Any]:
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"{key} must be a table, got {value!r}")
+    return dict(value)
+
+
+def _refuse_unknown(prefix: str, table: Mapping[str, Any], known: tuple[str, ...]) -> None:
+    unknown = sorted(set(table) - set(known))
+    if unknown:
+        raise ConfigError(f"unknown key {prefix}{unknown[0]}; valid keys: {', '.join(known)}")
+
+
+# --------------------------------------------------------------------------- sections
+@dataclass(frozen=True)
+class BudgetSpec:
+    """The budget of every unit: it stops at the first limit reached.
+
+    Attributes:
+        queries: number of queries (proposals answered, cached ones included).
+        seconds: simulated seconds (training cost of every query plus charged proxy time). A query
+            is made while the clock is below the limit and counts in full, as in NB201's protocol.
+
+    Raises:
+        ConfigError: neither limit given, or a limit out of range.
+    """
+
+    queries: int | None = None
+    seconds: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.queries is None and self.seconds is None:
+            raise ConfigError("budget needs queries and/or seconds (e.g. [budget] queries = 100)")
+        if self.queries is not None:
+            _check("budget.queries", self.queries, "int", low=1)
+        if self.seconds is not None:
+            object.__setattr__(self, "seconds", _check("budget.seconds", self.seconds, "float"))
+            if self.seconds <= 0:
+                raise ConfigError(f"budget.seconds must be > 0, got {self.seconds!r}")
+
+
+@dataclass(frozen=True)
+class ObjectiveSpec:
+    """What strategies observe.
+
+    Attributes:
+        metric: a curve metric (larger is better), e.g. ``valid_acc``.
+        seed: ``"random"``: each arch's run is one seed drawn from the unit's generator the first time
+            the arch is queried (later fidelities continue that run), as NB201's API does;
+            ``"mean"``: the mean over seeds.
+    """
+
+    metric: str = "valid_acc"
+    seed: str = "random"
+
+    def __post_init__(self) -> None:
+        _check("objective.metric", self.metric, "str", choices=CURVE_METRICS)
+        _check("objective.seed", self.seed, "str", choices=SEED_MODES)
+
+
+@dataclass(frozen=True)
+class ReportedSpec:
+    """What the study reports for the incumbent (mean over seeds, last evaluation point).
+
+    Attributes:
+        metric: a curve metric, e.g. ``test_acc``.
+        dataset: dataset key (default: the study's dataset). NB201's protocol searches on
+            ``cifar10-valid`` and reports ``cifar10`` test accuracy.
+        recipe: recipe name (default: the study's recipe if the datasets are the same, else the
+            reported dataset's only recipe).
+    """
+
+    metric: str = "test_acc"
+    dataset: str | None = None
+    recipe: str | None = None
+
+    def __post_init__(self) -> None:
+        _check("reported.metric", self.metric, "str", choices=CURVE_METRICS)
+        if self.dataset is not None:
+            _check("reported.dataset", self.dataset, "str")
+        if self.recipe is not None:
+            _check("reported.recipe", self.recipe, "str")
+
+
+@dataclass(frozen=True)
+class ProxySpec:
+    """A zero-cost proxy oracle offered to strategies that use one.
+
+    Attributes:
+        name: proxy name as stored in the benchmark.
+        charge: whether its compute time (``Benchmark.proxy_time``) is added to the simulated clock;
+            each arch is charged once per unit.
+    """
+
+    name: str
+    charge: bool = True
+
+    def __post_init__(self) -> None:
+        _check("proxy.name", self.name, "str")
+        _check("proxy.charge", self.charge, "bool")
+
+
+@dataclass(frozen=True)
+class StrategySpec:
+    """One strategy of the study.
+
+    Attributes:
+        name: registered strategy name.
+        label: unique display label (default: ``name``).
+        params: keyword parameters of the strategy's constructor.
+    """
+
+    name: str
+    label: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class StudySpec:
+    """A whole study; see the module docstring for the TOML form.
+
+    Attributes:
+        name: study name (default: the spec file's stem).
+        dataset: dataset key searched.
+        budget: per-unit budget.
+        strategies: the strategies compared, labels unique.
+        benchmark: benchmark file (absolute path), ``None`` for the embedded default.
+        recipe: recipe searched, ``None`` for the dataset's only recipe.
+        objective: what strategies observe.
+        reported: what the study reports.
+        seeds: seed values (non-negative), one unit per (strategy, seed).
+        seed: root entropy of the units' ``numpy.random.SeedSequence``.
+        proxy: optional zero-cost proxy oracle.
+    """
+
+    name: str
+    dataset: str
+    budget: BudgetSpec
+    strategies: tuple[StrategySpec, ...]
+    benchmark: str | None = None
+    recipe: str | None = None
+    objective: ObjectiveSpec = ObjectiveSpec()
+    reported: ReportedSpec = ReportedSpec()
+    seeds: tuple[int, ...] = tuple(range(10))
+    seed: int = 0
+    proxy: ProxySpec | None = None
+
+    def __post_init__(self) -> None:
+        _check("name", self.name, "str")
+        _check("dataset", self.dataset, "str")
+        _check("seed", self.seed, "int", low=0)
+        if not self.seeds:
+            raise ConfigError("seeds must name at least one seed")
+        for i, s in enumerate(self.seeds):
+            _check(f"seeds[{i}]", s, "int", low=0)
+        if len(set(self.seeds)) != len(self.seeds):
+            raise ConfigError("seeds must not repeat a seed value")
+        if not self.strategies:
+            raise ConfigError("strategies must list at least one strategy ([[strategies]] name = ...)")
+        labels = [s.label for s in self.strategies]
+        for i, label in enumerate(labels):
+            if label in labels[:i]:
+                raise ConfigError(f"strategies[{i}].label {label!r} is used twice; give each strategy a unique label")
+
+    @property
+    def labels(self) -> list[str]:
+        """Strategy labels in spec order."""
+        return [s.label for s in self.strategies]
+
+    def strategy(self, label: str) -> StrategySpec:
+        """The strategy spec with ``label``."""
+        for s in self.strategies:
+            if s.label == label:
+                return s
+        raise ConfigError(f"no strategy labelled {label!r}; labels: {', '.join(self.labels)}")
+
+    def to_dict(self) -> dict[str, Any]:
+        """The spec as plain JSON-serialisable data."""
+        return dataclasses.asdict(self)
+
+    def fingerprint(self) -> str:
+        """SHA-256 of everything that determines results except the benchmark's location."""
+        data = self.to_dict()
+        data.pop("benchmark")
+        data.pop("name")
+        return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+
+    def with_benchmark(self, path: str | Path | None) -> StudySpec:
+        """A copy reading ``path`` (absolute after resolution) instead of the spec's benchmark."""
+        return dataclasses.replace(self, benchmark=None if path is None else str(Path(path).resolve()))
+
+
+# --------------------------------------------------------------------------- strategies
+def strategy_class(name: str) -> type:
+    """The strategy class registered as ``name`` (importing :mod:`nasbench_lab.search` registers them all).
+
+    Raises:
+        ConfigError: no strategy of that name; the message lists the registered ones.
+    """
+    importlib.import_module("nasbench_lab.search")  # registers every strategy
+    from nasbench_lab.search.base import STRATEGIES
+
+    return STRATEGIES.get(name)
+
+
+def _strategy_spec(i: int, table: Any) -> StrategySpec:
+    key = f"strategies[{i}]"
+    table = _table(key, table)
+    if "name" not in table:
+        raise ConfigError(f"{key}.name is missing: name a registered strategy")
+    name = _check(f"{key}.name", table.pop("name"), "str")
+    label = _check(f"{key}.label", table.pop("label", name), "str")
+    try:
+        cls = strategy_class(name)
+    except ConfigError as exc:
+        raise ConfigError(f"{key}.name: {exc}") from None
+    declared = getattr(cls, "PARAMS", None)
+    if declared is not None:  # strategies built on ConfiguredStrategy declare their parameters
+        for param, value in table.items():
+            if param not in declared:
+                raise ConfigError(
+                    f"unknown key {key}.{param}: strategy {name!r} takes {', '.join(sorted(declared)) or 'no parameters'}"
+                )
+            try:
+                table[param] = declared[param].check(name, param, value)
+            except ConfigError as exc:
+                raise ConfigError(f"{key}.{param}: {exc}") from None
+    return StrategySpec(name=name, label=label, params=table)
+
+
+def _seeds(value: Any) -> tuple[int, ...]:
+    if isinstance(value, list):
+        return tuple(value)
+    count = _check("seeds", value, "int", low=1)
+    return tuple(range(count))
+
+
+def spec_from_dict(data: Mapping[str, Any], *, name: str = "study", base_dir: Path | None = None) -> StudySpec:
+    """Build a :class:`StudySpec` from parsed TOML.
+
+    Args:
+        data: the TOML document as a dict.
+        name: study name used when the document has none.
+        base_dir: folder that a relative ``benchmark`` path is relative to (default: the working dir).
+
+    Raises:
+        ConfigError: unknown key, wrong type or out-of-range value; the message names the key.
+    """
+    top = ("name", "benchmark", "dataset", "recipe", "seeds", "seed", "objective", "reported", "budget", "proxy", "strategies")
+    data = dict(data)
+    _refuse_unknown("", data, top)
+    for key in ("dataset", "budget", "strategies"):
+        if key not in data:
+            raise ConfigError(f"{key} is missing from the spec")
+    sections: dict[str, Any] = {}
+    for key, cls in (("objective", ObjectiveSpec), ("reported", ReportedSpec), ("budget", BudgetSpec), ("proxy", ProxySpec)):
+        if key in data:
+            table = _table(key, data[key])
+            _refuse_unknown(f"{key}.", table, tuple(f.name for f in dataclasses.fields(cls)))
+            if cls is ProxySpec and "name" not in table:
+                raise ConfigError("proxy.name is missing: name the zero-cost proxy to offer")
+            sections[key] = cls(**table)
+    if not isinstance(data["strategies"], list):
+        raise ConfigError("strategies must be an array of tables ([[strategies]])")
+    benchmark = data.get("benchmark")
+    if benchmark is not None:
+        benchmark = str(((base_dir or Path.cwd()) / _check("benchmark", benchmark, "str")).resolve())
+    return StudySpec(
+        name=_check("name", data.get("name", name), "str"),
+        dataset=_check("dataset", data["dataset"], "str"),
+        recipe=None if data.get("recipe") is None else _check("recipe", data["recipe"], "str"),
+        benchmark=benchmark,
+        seeds=_seeds(data.get("seeds", 10)),
+        seed=data.get("seed", 0),
+        strategies=tuple(_strategy_spec(i, t) for i, t in enumerate(data["strategies"])),
+        **sections,
+    )
+
+
+def load_spec(path: str | Path, *, benchmark: str | Path | None = None) -> StudySpec:
+    """Read and validate a study spec file.
+
+    Args:
+        path: the TOML file.
+        benchmark: optional override of the spec's benchmark path (relative to the working dir).
+
+    Raises:
+        ConfigError: unreadable TOML or an invalid spec.
+    """
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"study spec {path} not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}") from None
+    try:
+        spec = spec_from_dict(data, name=path.stem, base_dir=path.resolve().parent)
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    return spec if benchmark is None else spec.with_benchmark(benchmark)
