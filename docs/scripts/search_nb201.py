@@ -23,7 +23,8 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 import nasbench_lab.search  # noqa: E402,F401
-from nasbench_lab.search.base import STRATEGIES, Observation  # noqa: E402
+from nasbench_lab.search.base import STRATEGIES  # noqa: E402
+from nasbench_lab.search.common import run_on_table  # noqa: E402
 
 CSV = Path(__file__).resolve().parents[2] / ".." / "shared" / "nb201" / "nwot_arch_score_acc.csv"
 RUNS = {
@@ -47,14 +48,8 @@ def run(name: str, params: dict, valid: np.ndarray, test: np.ndarray, score: np.
     finals = []
     for seed in range(seeds):
         strategy = STRATEGIES.get(name)(np.random.default_rng(seed), max_epochs=1, proxy_oracle=lambda idx: score[idx], **params)
-        best, incumbent = -np.inf, -1
-        for _ in range(queries):
-            proposal = strategy.ask()
-            value = float(valid[proposal.arch])
-            strategy.tell(proposal, Observation(value, 1.0))
-            if value > best:
-                best, incumbent = value, proposal.arch
-        finals.append(test[incumbent])
+        archs = run_on_table(strategy, valid, queries)
+        finals.append(test[archs[int(np.argmax(valid[archs]))]])  # the first arch of the best objective
     return np.asarray(finals)
 
 

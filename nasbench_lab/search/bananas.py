@@ -22,18 +22,15 @@ from typing import Any
 import numpy as np
 
 from nasbench_lab import space
-from nasbench_lab.search.base import Observation, Proposal, register_strategy
+from nasbench_lab.search.base import Proposal, register_strategy
 from nasbench_lab.search.bo import make_predictor_factory
 from nasbench_lab.search.common import (
-    ConfiguredStrategy,
-    History,
+    HistoryStrategy,
     Param,
     all_ops,
     encode,
     mutate_index,
     mutation_pool,
-    observed_value,
-    proposal_arch,
     random_unseen,
 )
 
@@ -135,13 +132,11 @@ class MLPEnsemble:
         return preds.mean(0), preds.std(0)
 
 
-class _EnsembleSearch(ConfiguredStrategy):
+class _EnsembleSearch(HistoryStrategy):
     """Random warm-up, then batches of the acquisition's best candidates under a refitted ensemble."""
 
     def __init__(self, rng: np.random.Generator, **kwargs: Any) -> None:
         super().__init__(rng, **kwargs)
-        self.history = History()
-        self._asked = np.zeros(space.N_ARCHS, dtype=bool)
         self._queue: list[int] = []
         self._n_asked = 0
         self._factory = make_predictor_factory(self.predictor, self.predictor_params) if self.predictor else None
@@ -158,14 +153,7 @@ class _EnsembleSearch(ConfiguredStrategy):
             arch = self._queue.pop() if self._queue else random_unseen(self.rng, self._asked)
             if self._asked[arch]:
                 arch = random_unseen(self.rng, self._asked)
-        self._asked[arch] = True
-        return Proposal(arch)
-
-    def tell(self, proposal: Proposal, observation: Observation) -> None:
-        """Record the observation; the ensemble is refitted when the next batch is chosen."""
-        arch = proposal_arch(proposal)
-        self._asked[arch] = True
-        self.history.add(arch, observed_value(observation))
+        return self._propose(arch)
 
     def _predict(self, cands: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         archs, values = self.history.arrays()

@@ -28,16 +28,13 @@ import numpy as np
 from nasbench_lab import space
 from nasbench_lab.errors import ConfigError
 from nasbench_lab.search import fastgp
-from nasbench_lab.search.base import Observation, Proposal, register_strategy
+from nasbench_lab.search.base import Proposal, register_strategy
 from nasbench_lab.search.common import (
-    ConfiguredStrategy,
-    History,
+    HistoryStrategy,
     Param,
     all_ops,
     mutation_pool,
-    observed_value,
     onehot_table,
-    proposal_arch,
     random_unseen,
 )
 
@@ -93,7 +90,7 @@ def make_predictor_factory(name: str, params: dict[str, Any]) -> Any:
     return lambda: make_predictor(name, **params)
 
 
-class SurrogateSearch(ConfiguredStrategy):
+class SurrogateSearch(HistoryStrategy):
     """Shared loop of model-based strategies: random warm-up, then argmax of a score over candidates.
 
     Subclasses implement :meth:`_scores` for the candidate indices and may override
@@ -102,8 +99,6 @@ class SurrogateSearch(ConfiguredStrategy):
 
     def __init__(self, rng: np.random.Generator, **kwargs: Any) -> None:
         super().__init__(rng, **kwargs)
-        self.history = History()
-        self._asked = np.zeros(space.N_ARCHS, dtype=bool)
         self._n_asked = 0
 
     def ask(self) -> Proposal:
@@ -118,14 +113,7 @@ class SurrogateSearch(ConfiguredStrategy):
                 arch = random_unseen(self.rng, self._asked)
             else:
                 arch = int(cands[int(np.argmax(self._scores(cands)))])
-        self._asked[arch] = True
-        return Proposal(arch)
-
-    def tell(self, proposal: Proposal, observation: Observation) -> None:
-        """Record the observation for the next model update."""
-        arch = proposal_arch(proposal)
-        self._asked[arch] = True
-        self.history.add(arch, observed_value(observation))
+        return self._propose(arch)
 
     def _candidates(self) -> np.ndarray:
         if self.candidates == "all":

@@ -1,4 +1,5 @@
-"""Shared machinery of the search strategies: validated parameters, the one-hot table, unseen sampling.
+"""Shared machinery of the search strategies: validated parameters, the one-hot table, unseen sampling,
+the told history and the ask/tell loop over a table of objective values.
 
 Every strategy is built as ``Cls(rng, *, max_epochs, proxy_oracle, **params)`` where ``params`` come
 from a study spec. :class:`ConfiguredStrategy` declares its parameters once, in ``PARAMS``, as
@@ -319,6 +320,71 @@ def observed_value(observation: Observation) -> float:
     if not math.isfinite(value):
         raise ConfigError(f"observation value must be finite, got {value!r}; the runner must filter failed runs")
     return value
+
+
+class HistoryStrategy(ConfiguredStrategy):
+    """A :class:`ConfiguredStrategy` that keeps every told observation and never re-proposes an arch.
+
+    Proposals are marked as asked when made (:meth:`_propose`), so several outstanding asks never
+    collide; told archs are marked too, so archs told without being asked (a warm start) are not
+    proposed again. The default :meth:`tell` only records; subclasses that learn more from an
+    observation override it and call :meth:`_record` first.
+
+    Attributes:
+        history: the told observations, in order.
+    """
+
+    def __init__(self, rng: np.random.Generator, **kwargs: Any) -> None:
+        super().__init__(rng, **kwargs)
+        self.history = History()
+        self._asked = np.zeros(space.N_ARCHS, dtype=bool)
+
+    def tell(self, proposal: Proposal, observation: Observation) -> None:
+        """Record the observation (the next :meth:`ask` uses it)."""
+        self._record(proposal, observation)
+
+    def _propose(self, arch: int) -> Proposal:
+        """Mark ``arch`` as asked and return it as a full-fidelity proposal."""
+        self._asked[arch] = True
+        return Proposal(arch)
+
+    def _record(self, proposal: Proposal, observation: Observation) -> tuple[int, float]:
+        """Mark the told arch as asked and add it to :attr:`history`.
+
+        Returns:
+            The arch index and its observed value.
+
+        Raises:
+            ArchError: the proposal's arch is not an NB201 index.
+            ConfigError: the observed value is not finite.
+        """
+        arch = proposal_arch(proposal)
+        value = observed_value(observation)
+        self._asked[arch] = True
+        self.history.add(arch, value)
+        return arch, value
+
+
+def run_on_table(strategy: Strategy, objective: np.ndarray, n_queries: int) -> list[int]:
+    """Drive ``strategy`` for ``n_queries`` ask/tell rounds, answering from a table of objective values.
+
+    Each proposal is answered with ``Observation(objective[arch], cost=1.0)`` whatever fidelity it
+    asks for: the loop of the search tests and of the real-data table in ``docs/search.md``.
+
+    Args:
+        strategy: the strategy to drive.
+        objective: the objective of every arch, shape ``(15625,)``; larger is better.
+        n_queries: number of proposals.
+
+    Returns:
+        The proposed arch indices, in order, length ``n_queries``.
+    """
+    archs = []
+    for _ in range(n_queries):
+        proposal = strategy.ask()
+        strategy.tell(proposal, Observation(float(objective[proposal.arch]), 1.0))
+        archs.append(proposal.arch)
+    return archs
 
 
 PredictorFactory = Callable[[], Any]

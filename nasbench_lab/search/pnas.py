@@ -33,13 +33,10 @@ from nasbench_lab.search.bananas import MLPEnsemble, features
 from nasbench_lab.search.base import Observation, Proposal, register_strategy
 from nasbench_lab.search.bo import make_predictor_factory
 from nasbench_lab.search.common import (
-    ConfiguredStrategy,
-    History,
+    HistoryStrategy,
     Param,
     all_ops,
     index_from_ops,
-    observed_value,
-    proposal_arch,
     random_unseen,
 )
 
@@ -59,7 +56,7 @@ def expand(parents: np.ndarray, edges: tuple[int, ...]) -> np.ndarray:
 
 
 @register_strategy("pnas")
-class ProgressiveSearch(ConfiguredStrategy):
+class ProgressiveSearch(HistoryStrategy):
     """Progressive beam search with a predictor ensemble ranking each level's expansions."""
 
     PARAMS = {
@@ -75,8 +72,6 @@ class ProgressiveSearch(ConfiguredStrategy):
 
     def __init__(self, rng: np.random.Generator, **kwargs: Any) -> None:
         super().__init__(rng, **kwargs)
-        self.history = History()
-        self._asked = np.zeros(space.N_ARCHS, dtype=bool)
         self._value: dict[int, float] = {}
         self._queue: list[int] = []
         self._factory = make_predictor_factory(self.predictor, self.predictor_params) if self.predictor else None
@@ -91,9 +86,7 @@ class ProgressiveSearch(ConfiguredStrategy):
             if self._queue:
                 break
             self._plan()
-        arch = self._queue.pop() if self._queue else random_unseen(self.rng, self._asked)
-        self._asked[arch] = True
-        return Proposal(arch)
+        return self._propose(self._queue.pop() if self._queue else random_unseen(self.rng, self._asked))
 
     def _plan(self) -> None:
         if self._level_archs.size:  # the previous level's results choose the next beam
@@ -127,8 +120,5 @@ class ProgressiveSearch(ConfiguredStrategy):
 
     def tell(self, proposal: Proposal, observation: Observation) -> None:
         """Record the observation; the beam is chosen when the level is exhausted."""
-        arch = proposal_arch(proposal)
-        value = observed_value(observation)
-        self._asked[arch] = True
-        self.history.add(arch, value)
+        arch, value = self._record(proposal, observation)
         self._value[arch] = max(value, self._value.get(arch, -np.inf))

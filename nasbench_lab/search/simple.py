@@ -16,28 +16,23 @@ from nasbench_lab import space
 from nasbench_lab.errors import ConfigError
 from nasbench_lab.search.base import Observation, Proposal, register_strategy
 from nasbench_lab.search.common import (
-    ConfiguredStrategy,
-    History,
+    HistoryStrategy,
     Param,
     draw_below,
     mutate_unseen,
     neighbours_of,
-    observed_value,
-    proposal_arch,
     random_unseen,
 )
 
 
 @register_strategy("random")
-class RandomSearch(ConfiguredStrategy):
+class RandomSearch(HistoryStrategy):
     """Uniform random search without repeats (Bergstra & Bengio 2012; NB201's RS baseline)."""
 
     PARAMS = {}
 
     def __init__(self, rng: np.random.Generator, **kwargs: Any) -> None:
         super().__init__(rng, **kwargs)
-        self.history = History()
-        self._asked = np.zeros(space.N_ARCHS, dtype=bool)
         self._order: list[int] = []  # a random permutation of all archs, walked from the end
 
     def ask(self) -> Proposal:
@@ -50,18 +45,11 @@ class RandomSearch(ConfiguredStrategy):
                 break
         else:  # every arch has been asked: repeats are all that is left
             arch = int(self.rng.integers(space.N_ARCHS))
-        self._asked[arch] = True
-        return Proposal(arch)
-
-    def tell(self, proposal: Proposal, observation: Observation) -> None:
-        """Record the observation (random search learns nothing from it)."""
-        arch = proposal_arch(proposal)
-        self._asked[arch] = True
-        self.history.add(arch, observed_value(observation))
+        return self._propose(arch)
 
 
 @register_strategy("evolution")
-class RegularisedEvolution(ConfiguredStrategy):
+class RegularisedEvolution(HistoryStrategy):
     """Regularised (aging) evolution, REA (Real et al. 2019), as used as a baseline by NB201.
 
     The first ``population`` proposals are random. Afterwards each proposal mutates (one edit, as
@@ -81,8 +69,6 @@ class RegularisedEvolution(ConfiguredStrategy):
             raise ConfigError(
                 f"{self.owner}: parameter 'sample_size' ({self.sample_size}) must be <= population ({self.population})"
             )
-        self.history = History()
-        self._asked = np.zeros(space.N_ARCHS, dtype=bool)
         self._members: deque[tuple[int, float]] = deque(maxlen=self.population)
         self._n_asked = 0
 
@@ -93,8 +79,7 @@ class RegularisedEvolution(ConfiguredStrategy):
         else:
             arch = mutate_unseen(self.rng, self._tournament(), self._asked)
         self._n_asked += 1
-        self._asked[arch] = True
-        return Proposal(arch)
+        return self._propose(arch)
 
     def _tournament(self) -> int:
         members = list(self._members)
@@ -114,15 +99,12 @@ class RegularisedEvolution(ConfiguredStrategy):
 
     def tell(self, proposal: Proposal, observation: Observation) -> None:
         """Add the told arch to the population (the oldest member dies when it is full)."""
-        arch = proposal_arch(proposal)
-        value = observed_value(observation)
-        self._asked[arch] = True
-        self.history.add(arch, value)
+        arch, value = self._record(proposal, observation)
         self._members.append((arch, value))
 
 
 @register_strategy("local_search")
-class LocalSearch(ConfiguredStrategy):
+class LocalSearch(HistoryStrategy):
     """Best-improvement local search over the 1-edit neighbourhood (White et al. 2021).
 
     Starts from the best of ``n_init`` random archs, evaluates the incumbent's whole neighbourhood
@@ -137,8 +119,6 @@ class LocalSearch(ConfiguredStrategy):
 
     def __init__(self, rng: np.random.Generator, **kwargs: Any) -> None:
         super().__init__(rng, **kwargs)
-        self.history = History()
-        self._asked = np.zeros(space.N_ARCHS, dtype=bool)
         self._value: dict[int, float] = {}
         self._queue: list[int] = []
         self._batch: np.ndarray = np.empty(0, dtype=np.int64)  # archs whose results pick the next move
@@ -149,9 +129,7 @@ class LocalSearch(ConfiguredStrategy):
         """The next unseen neighbour of the incumbent (or a start/restart arch)."""
         while not self._queue:
             self._plan()
-        arch = self._queue.pop()
-        self._asked[arch] = True
-        return Proposal(arch)
+        return self._propose(self._queue.pop())
 
     def _plan(self) -> None:
         """Refill the queue: start, climb to the best neighbour, or restart at a local optimum."""
@@ -183,8 +161,5 @@ class LocalSearch(ConfiguredStrategy):
 
     def tell(self, proposal: Proposal, observation: Observation) -> None:
         """Record the observation; moves are decided when the neighbourhood is exhausted."""
-        arch = proposal_arch(proposal)
-        value = observed_value(observation)
-        self._asked[arch] = True
-        self.history.add(arch, value)
+        arch, value = self._record(proposal, observation)
         self._value[arch] = max(value, self._value.get(arch, -np.inf))

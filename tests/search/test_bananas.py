@@ -6,8 +6,7 @@ import numpy as np
 
 from nasbench_lab import space
 from nasbench_lab.search.bananas import Bananas, MLPEnsemble, Npenas, path_encoding
-from nasbench_lab.search.base import Observation
-from nasbench_lab.search.common import encode, onehot_table
+from nasbench_lab.search.common import encode, onehot_table, run_on_table
 
 _rng = np.random.default_rng(5)
 OBJECTIVE = 80 + 2 * onehot_table() @ _rng.normal(size=30) + _rng.normal(0, 0.2, space.N_ARCHS)
@@ -37,25 +36,16 @@ def test_mlp_ensemble_learns_a_linear_target_and_reports_spread():
     assert (std > 0).all()
 
 
-def drive(strategy, n: int) -> list[int]:
-    out = []
-    for _ in range(n):
-        p = strategy.ask()
-        strategy.tell(p, Observation(float(OBJECTIVE[p.arch]), 1.0))
-        out.append(p.arch)
-    return out
-
-
 def test_bananas_beats_random_search_on_a_smooth_objective():
-    finals = [OBJECTIVE[drive(Bananas(np.random.default_rng(s), epochs=60), 40)].max() for s in range(3)]
+    finals = [OBJECTIVE[run_on_table(Bananas(np.random.default_rng(s), epochs=60), OBJECTIVE, 40)].max() for s in range(3)]
     assert np.mean(finals) >= np.quantile(OBJECTIVE, 0.995)  # random: the top 2.5% in expectation
 
 
 def test_npenas_proposes_mutations_of_its_best_archs():
     npenas = Npenas(np.random.default_rng(0), epochs=40, population=5, batch_size=3)
-    archs = drive(npenas, 10)
+    archs = run_on_table(npenas, OBJECTIVE, 10)
     best = np.array(archs)[np.argsort(-OBJECTIVE[archs])[:5]]
-    nxt = drive(npenas, 3)
+    nxt = run_on_table(npenas, OBJECTIVE, 3)
     for a in nxt:
         assert min(int((OPS[a] != OPS[b]).sum()) for b in best) == 1
     assert len(set(archs + nxt)) == 13
@@ -63,7 +53,7 @@ def test_npenas_proposes_mutations_of_its_best_archs():
 
 def test_bananas_can_score_every_unevaluated_arch():
     bananas = Bananas(np.random.default_rng(4), epochs=100, n_init=20, candidates="all", acquisition="mean", batch_size=3)
-    archs = drive(bananas, 23)
+    archs = run_on_table(bananas, OBJECTIVE, 23)
     assert len(set(archs)) == 23
     # the ensemble mean over the whole space points at good archs after 20 random ones
     assert OBJECTIVE[archs[20:]].mean() > np.quantile(OBJECTIVE, 0.95)

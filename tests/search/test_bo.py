@@ -9,25 +9,16 @@ from nasbench_lab import space
 from nasbench_lab.errors import ConfigError
 from nasbench_lab.search.base import Observation
 from nasbench_lab.search.bo import BayesianOptimisation
-from nasbench_lab.search.common import onehot_table
+from nasbench_lab.search.common import onehot_table, run_on_table
 
 _rng = np.random.default_rng(7)
 OBJECTIVE = 80 + 2 * onehot_table() @ _rng.normal(size=30) + _rng.normal(0, 0.2, space.N_ARCHS)
 TOP = np.quantile(OBJECTIVE, 0.999)
 
 
-def drive(strategy, n: int) -> list[int]:
-    archs = []
-    for _ in range(n):
-        p = strategy.ask()
-        strategy.tell(p, Observation(float(OBJECTIVE[p.arch]), 1.0))
-        archs.append(p.arch)
-    return archs
-
-
 @pytest.mark.parametrize("params", [{}, {"acquisition": "thompson"}, {"acquisition": "ucb"}, {"acquisition": "ei", "candidates": "mutation"}])
 def test_bo_finds_the_top_of_a_smooth_objective(params):
-    archs = drive(BayesianOptimisation(np.random.default_rng(0), **params), 40)
+    archs = run_on_table(BayesianOptimisation(np.random.default_rng(0), **params), OBJECTIVE, 40)
     assert len(set(archs)) == 40
     assert OBJECTIVE[archs].max() >= TOP  # random search: 4% chance of reaching the top 0.1% in 40 draws
 
@@ -36,7 +27,7 @@ def test_hyperparameters_are_refitted_on_schedule():
     bo = BayesianOptimisation(np.random.default_rng(1), n_init=5, refit_every=4)
     fitted = []
     for _ in range(20):
-        drive(bo, 1)
+        run_on_table(bo, OBJECTIVE, 1)
         fitted.append(bo._fitted_at)
     assert sorted(set(fitted) - {0}) == [5, 9, 13, 17]
 
@@ -68,7 +59,7 @@ class MeanStdPredictor:
 def test_any_predictor_with_predict_dist_can_be_the_surrogate():
     MeanStdPredictor.fits = 0
     bo = BayesianOptimisation(np.random.default_rng(3), n_init=3, refit_every=2, predictor_factory=MeanStdPredictor)
-    archs = drive(bo, 9)
+    archs = run_on_table(bo, OBJECTIVE, 9)
     assert bo.gp is None and MeanStdPredictor.fits == 3
     assert archs[3] == int(np.argmax(OBJECTIVE))  # an oracle surrogate goes straight to the optimum
 
@@ -78,15 +69,15 @@ def test_botorch_engine_agrees_with_the_fast_engine_on_its_first_model_proposal(
     params = {"candidates": "mutation", "pool_size": 100}
     fast = BayesianOptimisation(np.random.default_rng(4), engine="fast", **params)
     slow = BayesianOptimisation(np.random.default_rng(4), engine="botorch", **params)
-    a, b = drive(fast, 10), drive(slow, 10)
+    a, b = run_on_table(fast, OBJECTIVE, 10), run_on_table(slow, OBJECTIVE, 10)
     assert a == b
     pool_rng = np.random.default_rng(4)
-    drive(BayesianOptimisation(pool_rng, engine="fast", **params), 10)  # replay the random design
+    run_on_table(BayesianOptimisation(pool_rng, engine="fast", **params), OBJECTIVE, 10)  # replay the random design
     from nasbench_lab.search.common import mutation_pool
 
     parents = np.array(a)[np.argsort(-OBJECTIVE[a], kind="stable")[:10]]
     pool = mutation_pool(pool_rng, parents, 100, np.isin(np.arange(space.N_ARCHS), a))
-    fast_pick, slow_pick = drive(fast, 1)[0], drive(slow, 1)[0]
+    fast_pick, slow_pick = run_on_table(fast, OBJECTIVE, 1)[0], run_on_table(slow, OBJECTIVE, 1)[0]
     assert fast_pick in pool and slow_pick in pool
     # both maximise log-EI under MAP hyperparameters of the same model (fitted by different
     # optimisers): botorch's pick is among the fast engine's 5 best of the pool

@@ -9,7 +9,17 @@ import pytest
 
 from nasbench_lab import space
 from nasbench_lab.errors import ConfigError
-from nasbench_lab.search.common import Param, mutate_index, mutation_pool, neighbours_of, onehot_table, random_unseen
+from nasbench_lab.search.base import Observation, Proposal
+from nasbench_lab.search.common import (
+    HistoryStrategy,
+    Param,
+    mutate_index,
+    mutation_pool,
+    neighbours_of,
+    onehot_table,
+    random_unseen,
+    run_on_table,
+)
 
 
 def test_onehot_table_marks_one_op_per_edge():
@@ -54,3 +64,30 @@ def test_param_checks_name_the_parameter():
 def test_neighbours_of_equals_space_neighbour_indices():
     for index in (0, 1, 6111, 15624):
         assert neighbours_of(index) == space.neighbour_indices(index).tolist()
+
+
+class LowestUnasked(HistoryStrategy):
+    """Proposes the smallest arch index not asked (or told) yet."""
+
+    def ask(self) -> Proposal:
+        return self._propose(int(np.flatnonzero(~self._asked)[0]))
+
+
+def test_history_strategy_records_tells_and_never_reproposes():
+    strategy = LowestUnasked(np.random.default_rng(0))
+    strategy.tell(Proposal(0), Observation(3.0, 1.0))  # a warm start: told without being asked
+    first, second = strategy.ask(), strategy.ask()  # two outstanding asks
+    assert (first.arch, second.arch) == (1, 2)
+    assert strategy.history.archs == [0] and strategy.history.best_value == 3.0
+    with pytest.raises(ConfigError, match="finite"):
+        strategy.tell(Proposal(9), Observation(float("nan"), 1.0))
+    assert not strategy._asked[9] and len(strategy.history) == 1  # a rejected tell changes nothing
+
+
+def test_run_on_table_answers_each_proposal_from_the_table():
+    objective = np.arange(space.N_ARCHS) / 10
+    strategy = LowestUnasked(np.random.default_rng(0))
+    strategy.tell(Proposal(2), Observation(5.0, 1.0))
+    assert run_on_table(strategy, objective, 4) == [0, 1, 3, 4]
+    assert strategy.history.archs == [2, 0, 1, 3, 4]
+    assert strategy.history.values == pytest.approx([5.0, 0.0, 0.1, 0.3, 0.4])

@@ -18,7 +18,8 @@ import torch
 from threadpoolctl import threadpool_limits
 
 import nasbench_lab.search  # noqa: F401
-from nasbench_lab.search.base import STRATEGIES, Observation
+from nasbench_lab.search.base import STRATEGIES
+from nasbench_lab.search.common import run_on_table
 
 CSV = Path(__file__).resolve().parents[2] / ".." / "shared" / "nb201" / "nwot_arch_score_acc.csv"
 
@@ -42,14 +43,8 @@ def _mean_final_test(name: str, table, n_seeds: int, n_queries: int, **params) -
     finals = []
     for seed in range(n_seeds):
         strategy = STRATEGIES.get(name)(np.random.default_rng(seed), max_epochs=1, **params)
-        best, incumbent = -np.inf, -1
-        for _ in range(n_queries):
-            proposal = strategy.ask()
-            value = float(valid[proposal.arch])
-            strategy.tell(proposal, Observation(value, 1.0))
-            if value > best:
-                best, incumbent = value, proposal.arch
-        finals.append(test[incumbent])
+        archs = run_on_table(strategy, valid, n_queries)
+        finals.append(test[archs[int(np.argmax(valid[archs]))]])  # the first arch of the best objective
     return float(np.mean(finals))
 
 

@@ -8,6 +8,7 @@ import pytest
 from nasbench_lab import space
 from nasbench_lab.errors import ConfigError
 from nasbench_lab.search.base import Observation
+from nasbench_lab.search.common import run_on_table
 from nasbench_lab.search.simple import LocalSearch, RandomSearch, RegularisedEvolution
 
 OPS = space.ops_matrix(space.all_indices())
@@ -20,17 +21,8 @@ def hamming(a: int, b: int) -> int:
     return int((OPS[a] != OPS[b]).sum())
 
 
-def drive(strategy, objective: np.ndarray, n: int) -> list[int]:
-    archs = []
-    for _ in range(n):
-        p = strategy.ask()
-        strategy.tell(p, Observation(float(objective[p.arch]), 1.0))
-        archs.append(p.arch)
-    return archs
-
-
 def test_random_search_never_repeats_and_covers_the_space():
-    archs = drive(RandomSearch(np.random.default_rng(0)), HAMMING, 3000)
+    archs = run_on_table(RandomSearch(np.random.default_rng(0)), HAMMING, 3000)
     assert len(set(archs)) == 3000
     # uniform: about a fifth of the draws have op 3 on edge 0
     assert abs((OPS[archs, 0] == 3).mean() - 0.2) < 0.03
@@ -38,7 +30,7 @@ def test_random_search_never_repeats_and_covers_the_space():
 
 def test_evolution_children_are_one_edit_mutations_of_the_population():
     evo = RegularisedEvolution(np.random.default_rng(1), population=8, sample_size=3)
-    archs = drive(evo, HAMMING, 8)
+    archs = run_on_table(evo, HAMMING, 8)
     for _ in range(40):
         members = [a for a, _ in evo._members]
         p = evo.ask()
@@ -50,8 +42,8 @@ def test_evolution_children_are_one_edit_mutations_of_the_population():
 
 
 def test_evolution_climbs_a_single_peak():
-    evo = [max(HAMMING[drive(RegularisedEvolution(np.random.default_rng(s)), HAMMING, 150)]) for s in range(8)]
-    rs = [max(HAMMING[drive(RandomSearch(np.random.default_rng(s)), HAMMING, 150)]) for s in range(8)]
+    evo = [max(HAMMING[run_on_table(RegularisedEvolution(np.random.default_rng(s)), HAMMING, 150)]) for s in range(8)]
+    rs = [max(HAMMING[run_on_table(RandomSearch(np.random.default_rng(s)), HAMMING, 150)]) for s in range(8)]
     assert np.mean(evo) >= np.mean(rs) + 0.5
     assert sum(v == 0 for v in evo) >= 2  # reached the peak (random search: a 1% chance per seed)
 
@@ -65,7 +57,7 @@ def test_evolution_rejects_a_tournament_larger_than_the_population():
 
 def test_local_search_walks_neighbourhoods_and_reaches_the_peak():
     ls = LocalSearch(np.random.default_rng(3), n_init=5)
-    archs = drive(ls, HAMMING, 5)
+    archs = run_on_table(ls, HAMMING, 5)
     for _ in range(150):
         p = ls.ask()
         if ls.incumbent is not None:
