@@ -52,7 +52,6 @@ from nasbench_lab.benchmark.schema import CURVE_METRICS
 from nasbench_lab.errors import ConfigError
 
 SEED_MODES: tuple[str, ...] = ("random", "mean")
-_STRATEGY_KEYS = ("name", "label")
 
 
 # --------------------------------------------------------------------------- checks
