@@ -32,9 +32,26 @@ def _add_training_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data-root", default=None, help="directory of file-based datasets (CIFAR, ImageNet16)")
     parser.add_argument("--compile", action="store_true", help="torch.compile the network (long CUDA runs)")
     parser.add_argument(
+        "--download", action="store_true",
+        help="fetch the dataset's archive into --data-root first if its files are absent (CIFAR-10/100 only)",
+    )
+    parser.add_argument("--download-url", default=None, help="archive URL for --download (default: the official one)")
+    parser.add_argument(
         "--trainer", default=None, metavar="MODULE:FUNCTION",
         help="use another train function with nasbench-lab's signature (tests, custom trainers)",
     )
+
+
+def _ensure_data(args: argparse.Namespace) -> None:
+    """With ``--download``, fetch the dataset into the data root when its files are not there yet."""
+    if not args.download:
+        return
+    from nasbench_lab.training.data import DatasetMissing, download, load_dataset
+
+    try:
+        load_dataset(args.dataset, root=args.data_root)
+    except DatasetMissing:
+        download(args.dataset, args.data_root, url=args.download_url)
 
 
 def register(subparsers: Any) -> None:
@@ -111,6 +128,7 @@ def run_fill(args: argparse.Namespace) -> int:
     from nasbench_lab.training.journal import BenchmarkTarget
 
     selection = ArchSelection.parse(args.archs, sample_seed=args.sample_seed)
+    _ensure_data(args)
     recipe = _recipe(args.recipe, args.dataset, args.bench)
     seeds = args.seeds or [int(s) for s in recipe.config.get("seeds", [0])]
     executor = make_executor(args.executor, workers=args.workers, address=args.address, gpus_per_task=args.gpus_per_task)
@@ -172,6 +190,7 @@ def run_train(args: argparse.Namespace) -> int:
     if train_fn is None:
         from nasbench_lab.training.trainer import train as train_fn
     recipe = _recipe(args.recipe, args.dataset, None)
+    _ensure_data(args)
     record = train_fn(
         arch, args.dataset, recipe, args.seed, device=args.device, threads=args.threads,
         data_root=args.data_root, compile=args.compile,

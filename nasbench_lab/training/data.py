@@ -313,7 +313,8 @@ def _cifar(root: Path | None, hundred: bool) -> tuple[np.ndarray, ...]:
     folder = CIFAR100_DIR if hundred else CIFAR10_DIR
     hint = (
         f"unpack {DOWNLOADS[folder][0].rsplit('/', 1)[1]} there (or set ${DATA_ROOT_ENV} to its parent), "
-        f"or fetch it with nasbench_lab.training.data.download({'cifar100' if hundred else 'cifar10'!r})"
+        "or add --download to `nasbench-lab train/fill` "
+        f"(nasbench_lab.training.data.download({'cifar100' if hundred else 'cifar10'!r}) in Python)"
     )
     train = ["train"] if hundred else [f"data_batch_{i}" for i in range(1, 6)]
     test = ["test"] if hundred else ["test_batch"]

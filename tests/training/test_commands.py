@@ -156,3 +156,22 @@ def test_fill_status_counts_trained_mapped_and_failed(tmp_path, capsys) -> None:
     assert "digits/digits seed 1: 1 of 15625 filled (1 trained, 0 mapped)" in out
     assert "unresolved failure: arch 3 seed 1 (1 attempts)" in out
     assert "journal: 0 entries not yet folded" in out
+
+
+def test_train_downloads_a_missing_dataset_first(tmp_path, capsys) -> None:
+    import tarfile
+
+    from training.cifar_fakes import make_cifar10
+
+    make_cifar10(tmp_path / "src")
+    archive = tmp_path / "cifar-10-python.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        tar.add(tmp_path / "src" / "cifar-10-batches-py", arcname="cifar-10-batches-py")
+    root = tmp_path / "data"
+    base = ["train", "9", "--dataset", "cifar10-valid", "--recipe", "nb201-12", "--data-root", str(root)]
+    assert main(base) == 2  # the real trainer finds no files: one clear error, nothing fetched
+    err = capsys.readouterr().err
+    assert "missing data_batch_1" in err and "--download" in err and not (root / "cifar-10-batches-py").exists()
+    fake = ["--trainer", "training.fill_fakes:fake_train"]  # the download is what is tested, not training
+    assert main([*base, *fake, "--download", "--download-url", archive.as_uri()]) == 0
+    assert (root / "cifar-10-batches-py" / "data_batch_5").is_file()
