@@ -17,6 +17,7 @@ import numpy as np  # noqa: E402
 
 from nasbench_lab import encodings as E  # noqa: E402
 from nasbench_lab.space import N_OPS, Arch, all_indices  # noqa: E402
+from _timing import best_of  # noqa: E402  (perf/ is on sys.path when run as a script)
 
 
 def naive_onehot(indices: np.ndarray) -> np.ndarray:
@@ -37,15 +38,6 @@ def naive_path(indices: np.ndarray) -> np.ndarray:
                 col += ops[edge] * N_OPS ** (len(route) - 1 - position)
             out[row, col] = 1.0
     return out
-
-
-def best_of(func, repeats: int = 5) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def main() -> None:

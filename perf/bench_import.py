@@ -26,21 +26,12 @@ import torch
 
 from nasbench_lab.benchmark import importers, safe_pickle
 from nasbench_lab.space import Arch
+from _timing import best_of  # noqa: E402  (perf/ is on sys.path when run as a script)
 
 SHARED = Path(__file__).resolve().parents[1] / ".." / "shared" / "nb201"
 SAMPLE = SHARED / "nats-tss-simple-sample"
 NWOT_MAPS = ("valid_top1=valid_acc", "valid_test_top1=test_acc", "params=params", "cifar10:test_top1=test_acc",
              "cifar10:params=params")
-
-
-def best_of(func, repeats: int = 5) -> float:
-    """Smallest wall time of ``repeats`` calls, seconds."""
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def relabel(state: dict, index: int) -> dict:

@@ -12,7 +12,8 @@ from scipy.stats import kendalltau
 
 from nasbench_lab.errors import ConfigError, NasbenchLabError
 from nasbench_lab.predictors.gp import GPPredictor, WLGPPredictor
-from nasbench_lab.space import indices_from_ops, ops_matrix
+from nasbench_lab.space import indices_from_ops
+from predictors.synthetic_targets import synthetic as shared_synthetic
 
 torch.set_num_threads(1)
 
@@ -20,11 +21,7 @@ NB201 = Path(__file__).resolve().parents[2] / ".." / "shared" / "nb201" / "nwot_
 
 
 def synthetic(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    rng = np.random.default_rng(seed)
-    archs = rng.choice(15625, n, replace=False)
-    ops = ops_matrix(archs)
-    y = 70 + 4 * (ops == 3).sum(1) + 2 * (ops == 2).sum(1) - 3 * (ops == 4).sum(1) + rng.normal(0, 0.3, n)
-    return archs, y
+    return shared_synthetic(n, seed, conv1=2, noise=0.3)
 
 
 @pytest.mark.parametrize("kernel", ["rbf", "matern"])

@@ -9,16 +9,9 @@ from scipy.stats import kendalltau
 
 from nasbench_lab.errors import ConfigError
 from nasbench_lab.predictors.mlp import BananasPredictor
-from nasbench_lab.space import ops_matrix
+from predictors.synthetic_targets import synthetic
 
 torch.set_num_threads(1)
-
-
-def synthetic(n: int, seed: int = 0):
-    rng = np.random.default_rng(seed)
-    archs = rng.choice(15625, n, replace=False)
-    ops = ops_matrix(archs)
-    return archs, 70 + 4 * (ops == 3).sum(1) - 3 * (ops == 4).sum(1) + rng.normal(0, 0.5, n)
 
 
 @pytest.mark.parametrize("encoding", ["path", "onehot"])
