@@ -269,6 +269,19 @@ class Benchmark:
         """Names of the zero-cost proxies stored for the recipe, sorted."""
         return self._table(dataset, recipe).proxy_names
 
+    def proxy_seeds(self, dataset: str, name: str, recipe: str | None = None) -> list[int]:
+        """The seeds ``name``'s scores were computed with (minibatch and init seeds), in stored order.
+
+        Raises:
+            ConfigError: no proxy ``name`` stored (the message lists the stored ones).
+        """
+        table = self._table(dataset, recipe)
+        if name not in table.proxy_names:
+            stored = ", ".join(table.proxy_names) or "none"
+            raise ConfigError(f"no proxy {name!r} stored for {dataset}/{table.recipe.name} (stored: {stored})")
+        with self.reading():
+            return [int(s) for s in table.proxy(name)["proxy_seeds"]]
+
     # ------------------------------------------------------------------ queries (see query.py)
     def query(
         self, arch: Arch | int | str, dataset: str, metric: str, epoch: int = -1, seed: SeedSpec = "mean",
@@ -379,10 +392,14 @@ class Benchmark:
 
     def proxy_time(
         self, indices: Iterable[int] | np.ndarray, dataset: str, name: str, recipe: str | None = None,
-        missing: str = "raise",
+        seed: int | str = "mean", missing: str = "raise",
     ) -> np.ndarray:
-        """Seconds the proxy took per arch (mean over computed proxy seeds), shape ``(n,)``."""
-        return self._engine.proxy(_coerce_indices(indices), dataset, name, recipe, "mean", missing, "time")
+        """Seconds the proxy took per arch, shape ``(n,)``: for one proxy seed, or the mean over computed ones.
+
+        Every computed entry has a finite time (also where its score is NaN), so ``missing="nan"`` with
+        ``np.isfinite`` tells which archs hold the proxy. Raises like ``proxy``.
+        """
+        return self._engine.proxy(_coerce_indices(indices), dataset, name, recipe, seed, missing, "time")
 
     @property
     def metrics(self) -> tuple[str, ...]:

@@ -19,7 +19,7 @@ import multiprocessing
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import TYPE_CHECKING, Iterator, Sequence
 
 import numpy as np
 import torch
@@ -28,6 +28,9 @@ from tqdm import tqdm
 
 from nasbench_lab.errors import ConfigError
 from nasbench_lab.proxies import PROXIES
+
+if TYPE_CHECKING:
+    from nasbench_lab.benchmark.store import Benchmark
 
 log = logging.getLogger(__name__)
 
@@ -108,20 +111,13 @@ def score_chunk(indices: Sequence[int], job: ProxyJob, seed: int) -> tuple[np.nd
     return np.array([s for s, _ in out]), np.array([t for _, t in out])
 
 
-def _stored_mask(path: Path, dataset: str, recipe: str, proxy: str, seed: int) -> np.ndarray:
-    """Which archs already hold ``proxy``'s score for ``seed`` (finite stored time), shape ``(15625,)``."""
-    import h5py
-
+def _stored_mask(bench: Benchmark, dataset: str, recipe: str, proxy: str, seed: int) -> np.ndarray:
+    """Which archs already hold ``proxy``'s score for ``seed``, shape ``(15625,)``."""
     from nasbench_lab.space import N_ARCHS
 
-    with h5py.File(path, "r") as fh:
-        group = fh.get(f"{dataset}/{recipe}/proxies/{proxy}")
-        if group is None:
-            return np.zeros(N_ARCHS, dtype=bool)
-        seeds = [int(s) for s in np.asarray(group.attrs.get("proxy_seeds", []))]
-        if seed not in seeds:
-            return np.zeros(N_ARCHS, dtype=bool)
-        return np.isfinite(group["time"][:, seeds.index(seed)])
+    if proxy not in bench.proxy_names(dataset, recipe) or seed not in bench.proxy_seeds(dataset, proxy, recipe):
+        return np.zeros(N_ARCHS, dtype=bool)
+    return np.isfinite(bench.proxy_time(np.arange(N_ARCHS), dataset, proxy, recipe, seed=seed, missing="nan"))
 
 
 def _chunks(indices: np.ndarray, size: int) -> Iterator[np.ndarray]:
@@ -217,10 +213,11 @@ def compute_proxies(
     indices = np.arange(N_ARCHS) if archs is None else np.unique(check_indices(archs))
     with FileLock(lock_path(path), what=str(path)):
         work = []
-        for seed in seeds:
-            done = np.logical_and.reduce([_stored_mask(path, dataset, recipe_name, p, int(seed)) for p in job.proxies])
-            todo = indices[~done[indices]]
-            work += [(chunk, int(seed)) for chunk in _chunks(todo, chunk_size)]
+        with Benchmark.open(path) as bench:
+            for seed in seeds:
+                done = np.logical_and.reduce([_stored_mask(bench, dataset, recipe_name, p, int(seed)) for p in job.proxies])
+                todo = indices[~done[indices]]
+                work += [(chunk, int(seed)) for chunk in _chunks(todo, chunk_size)]
         total = sum(len(c) for c, _ in work)
         log.info("%d (arch, seed) pairs to score with %s", total, ", ".join(job.proxies))
         runner = _run_ray(work, job, address) if executor == "ray" else _run_local(work, job, workers)

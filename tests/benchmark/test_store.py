@@ -301,8 +301,12 @@ def test_proxies(bench: Benchmark) -> None:
     assert np.isnan(bench.proxy([1651], "digits", "syn_quality")[0])
     np.testing.assert_allclose(bench.proxy(idx, "digits", "syn_quality", seed=1), score[idx, 1])
     np.testing.assert_allclose(bench.proxy_time(idx, "digits", "syn_quality"), time[idx].mean(axis=1))
+    np.testing.assert_allclose(bench.proxy_time(idx, "digits", "syn_quality", seed=1), time[idx, 1])
+    assert bench.proxy_seeds("digits", "syn_quality") == [0, 1]
     with pytest.raises(ConfigError, match="syn_params, syn_quality"):
         bench.proxy([0], "digits", "synflow")
+    with pytest.raises(ConfigError, match="syn_params, syn_quality"):
+        bench.proxy_seeds("digits", "synflow")
     with pytest.raises(ConfigError, match="0, 1"):
         bench.proxy([0], "digits", "syn_quality", seed=5)
 
