@@ -55,11 +55,14 @@ def check_fit_inputs(archs: np.ndarray, y: np.ndarray, min_archs: int = 2) -> tu
     return archs, y
 
 
-def check_side_input(name: str, values: np.ndarray | None, n: int, owner: str) -> np.ndarray:
+def check_side_input(name: str, values: np.ndarray | None, n: int, owner: str, allow_nan: bool = False) -> np.ndarray:
     """A required ``(n, k)`` side input (``curves``, ``proxies``) as float64.
 
+    ``allow_nan`` lets NaN through for models that treat it as "missing" natively (XGBoost learns a
+    default branch for it), e.g. a proxy that is undefined for an arch; infinities are refused always.
+
     Raises:
-        PredictorInputError: missing, wrong number of rows, or NaN/inf entries.
+        PredictorInputError: missing, wrong number of rows, or NaN (unless allowed)/inf entries.
     """
     if values is None:
         raise PredictorInputError(f"{owner} needs {name}=... (shape (n_archs, k)); pass it to fit and predict")
@@ -68,10 +71,10 @@ def check_side_input(name: str, values: np.ndarray | None, n: int, owner: str) -
         arr = arr[:, None]
     if arr.ndim != 2 or arr.shape[0] != n:
         raise PredictorInputError(f"{name} must have shape ({n}, k), got {arr.shape}")
-    if not np.isfinite(arr).all():
-        raise PredictorInputError(
-            f"{name} holds {int((~np.isfinite(arr)).sum())} NaN/inf entries; drop or fill those archs explicitly"
-        )
+    bad = np.isinf(arr) if allow_nan else ~np.isfinite(arr)
+    if bad.any():
+        what = "infinite" if allow_nan else "NaN/inf"
+        raise PredictorInputError(f"{name} holds {int(bad.sum())} {what} entries; drop or fill those archs explicitly")
     return arr
 
 

@@ -126,14 +126,16 @@ class XGBOmniPredictor(XGBPredictor):
     """XGBoost on the encoding plus zero-cost proxy scores and (optional) partial-curve features.
 
     Takes the arguments of :class:`XGBPredictor`. ``proxies`` (shape ``(n, n_proxies)``) are required
-    by ``fit`` and ``predict``; ``curves`` are optional but must be given to both or neither.
+    by ``fit`` and ``predict``; NaN marks a proxy undefined for an arch and goes to XGBoost as a
+    missing value (it learns which branch such archs take), never replaced by a guess. ``curves`` are
+    optional but must be given to both or neither.
     """
 
     needs_proxies: ClassVar[bool] = True
 
     def _features(self, archs: np.ndarray, curves: Any, proxies: Any, fitting: bool) -> np.ndarray:
         n = len(archs)
-        parts = [self._arch_features(archs), check_side_input("proxies", proxies, n, "xgb_omni")]
+        parts = [self._arch_features(archs), check_side_input("proxies", proxies, n, "xgb_omni", allow_nan=True)]
         if fitting:
             self.n_proxies_ = parts[1].shape[1]
             self.curve_width_ = None if curves is None else check_side_input("curves", curves, n, "xgb_omni").shape[1]

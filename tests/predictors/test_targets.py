@@ -38,3 +38,9 @@ def test_input_checks() -> None:
     with pytest.raises(PredictorInputError, match=r"shape \(3, k\)"):
         check_side_input("proxies", np.ones((2, 1)), 3, "x")
     assert check_side_input("proxies", np.ones(3), 3, "x").shape == (3, 1)
+    with_nan = np.array([1.0, np.nan, 2.0])
+    with pytest.raises(PredictorInputError, match="1 NaN/inf"):
+        check_side_input("proxies", with_nan, 3, "x")
+    assert np.isnan(check_side_input("proxies", with_nan, 3, "x", allow_nan=True)[1, 0])
+    with pytest.raises(PredictorInputError, match="1 infinite"):
+        check_side_input("proxies", np.array([1.0, -np.inf, 2.0]), 3, "x", allow_nan=True)

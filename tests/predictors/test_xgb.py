@@ -66,3 +66,18 @@ def test_omni_inputs_must_match_between_fit_and_predict() -> None:
     q = XGBOmniPredictor(n_estimators=5).fit(archs, y, proxies=proxies)
     with pytest.raises(NasbenchLabError, match="without curves"):
         q.predict(archs, proxies=proxies, curves=curves)
+
+
+def test_omni_takes_nan_proxies_as_missing_and_refuses_inf() -> None:
+    archs, y, rng = synthetic(200)
+    proxies = (y + rng.normal(0, 0.1, 200))[:, None]
+    undefined = rng.choice(200, 30, replace=False)  # a proxy undefined for some archs, in train and test
+    proxies[undefined] = np.nan
+    omni = XGBOmniPredictor(n_estimators=100).fit(archs[:60], y[:60], proxies=proxies[:60])
+    pred = omni.predict(archs[60:], proxies=proxies[60:])
+    assert np.isfinite(pred).all()
+    plain = XGBPredictor(n_estimators=100).fit(archs[:60], y[:60])
+    assert kendalltau(pred, y[60:])[0] > kendalltau(plain.predict(archs[60:]), y[60:])[0]
+    proxies[undefined] = np.inf
+    with pytest.raises(NasbenchLabError, match="infinite"):
+        XGBOmniPredictor(n_estimators=5).fit(archs[:60], y[:60], proxies=proxies[:60])
