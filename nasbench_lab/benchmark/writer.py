@@ -228,6 +228,19 @@ class BenchmarkWriter:
             raise ConfigError(f"no recipe {path} in {self.path}: call add_recipe first")
         return self._h5[path]
 
+    def recipe_json_attr(self, dataset: str, recipe_name: str, name: str, default: Any) -> Any:
+        """A JSON-valued attribute of the recipe group (e.g. the fill's ``fill_failures``), or ``default``."""
+        raw = self._group(dataset, recipe_name).attrs.get(name)
+        return default if raw is None else json.loads(str(raw))
+
+    def set_recipe_json_attr(self, dataset: str, recipe_name: str, name: str, value: Any) -> None:
+        """Store ``value`` as a JSON attribute of the recipe group; an empty value removes the attribute."""
+        attrs = self._group(dataset, recipe_name).attrs
+        if value:
+            attrs[name] = json.dumps(value, sort_keys=True)
+        elif name in attrs:
+            del attrs[name]
+
     def add_seeds(self, dataset: str, recipe_name: str, seeds: Sequence[int]) -> None:
         """Append seeds to a recipe's seed axis (seeds already present are skipped).
 

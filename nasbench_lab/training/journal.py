@@ -267,25 +267,10 @@ def merge_failures(stored: list[dict[str, Any]], entries: list[dict[str, Any]]) 
     return [table[k] for k in sorted(table, key=lambda k: (k[1], k[0]))]
 
 
-def _writer_class() -> type:
+def _writer(path: Path) -> Any:
     from nasbench_lab.benchmark.writer import BenchmarkWriter
 
-    class FillWriter(BenchmarkWriter):
-        """The benchmark writer plus the fill's failure attribute."""
-
-        def failures(self, dataset: str, recipe_name: str) -> list[dict[str, Any]]:
-            """Unresolved failures stored for the recipe."""
-            return json.loads(str(self._group(dataset, recipe_name).attrs.get(FAILURES_ATTR, "[]")))
-
-        def set_failures(self, dataset: str, recipe_name: str, failures: list[dict[str, Any]]) -> None:
-            """Replace the recipe's unresolved-failure list (the attribute is removed when empty)."""
-            attrs = self._group(dataset, recipe_name).attrs
-            if failures:
-                attrs[FAILURES_ATTR] = json.dumps(failures, sort_keys=True)
-            elif FAILURES_ATTR in attrs:
-                del attrs[FAILURES_ATTR]
-
-    return FillWriter
+    return BenchmarkWriter(path)
 
 
 class BenchmarkTarget:
@@ -330,7 +315,7 @@ class BenchmarkTarget:
         if stored_seeds is not None and not new_seeds and not need_figures:
             self._check_recipe(dataset, recipe)
             return
-        with _writer_class()(self.path) as writer:
+        with _writer(self.path) as writer:
             if stored_seeds is None:
                 writer.add_recipe(dataset, recipe, seeds=[int(s) for s in seeds], provenance=self.provenance)
             else:
@@ -362,15 +347,15 @@ class BenchmarkTarget:
         groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
         for entry in entries:
             groups.setdefault((entry["dataset"], entry["recipe"]), []).append(entry)
-        with _writer_class()(self.path) as writer:
+        with _writer(self.path) as writer:
             for (dataset, recipe), group in groups.items():
                 records = [r for e in group if e["kind"] == "run" for r in records_of(e)]
                 if records:
                     writer.write_runs(dataset, recipe, records)
-                stored = writer.failures(dataset, recipe)
+                stored = writer.recipe_json_attr(dataset, recipe, FAILURES_ATTR, [])
                 merged = merge_failures(stored, group)
                 if merged != stored:
-                    writer.set_failures(dataset, recipe, merged)
+                    writer.set_recipe_json_attr(dataset, recipe, FAILURES_ATTR, merged)
 
     def failures(self, dataset: str, recipe: str) -> list[dict[str, Any]]:
         """Unresolved failures stored for the recipe (``[]`` if none)."""

@@ -330,3 +330,18 @@ def test_write_proxy_and_sources_bad_input_leave_nothing(tmp_path: Path) -> None
             writer.write_curves("d", "r", [1], "0", {})  # type: ignore[arg-type]
     with Benchmark.open(path) as bench:
         assert bench.proxy_names("d") == [] and not bench.filled("d").any()
+
+
+def test_recipe_json_attr_round_trip(tmp_path: Path) -> None:
+    path = tmp_path / "b.h5"
+    _new(path)
+    with BenchmarkWriter(path) as writer:
+        assert writer.recipe_json_attr("d", "r", "fill_failures", []) == []
+        writer.set_recipe_json_attr("d", "r", "fill_failures", [{"arch_index": 3, "seed": 1, "attempts": 2}])
+    with BenchmarkWriter(path) as writer:
+        assert writer.recipe_json_attr("d", "r", "fill_failures", []) == [{"arch_index": 3, "seed": 1, "attempts": 2}]
+        writer.set_recipe_json_attr("d", "r", "fill_failures", [])
+    with h5py.File(path, "r") as raw:
+        assert "fill_failures" not in raw["d/r"].attrs
+    with BenchmarkWriter(path) as writer, pytest.raises(ConfigError, match="add_recipe"):
+        writer.recipe_json_attr("d", "other", "x", None)
