@@ -43,162 +43,27 @@ import os
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
-from nasbench_lab.benchmark.schema import MAXIMISED
 from nasbench_lab.errors import ConfigError, NasbenchLabError
 from nasbench_lab.predictors import metrics as M
 from nasbench_lab.predictors.base import Predictor
+from nasbench_lab.predictors.protocol import (
+    DEFAULT_TRAIN_SIZES, EvaluationData, Protocol, default_fidelities, load_data, split,
+)
+from nasbench_lab.predictors.results import COLUMNS, SCORE_COLUMNS, TIME_COLUMNS, EvaluationResult
+
+__all__ = [
+    "COLUMNS", "DEFAULT_TRAIN_SIZES", "SCORE_COLUMNS", "TIME_COLUMNS", "EvaluationData", "EvaluationResult",
+    "PredictorSpec", "Protocol", "default_fidelities", "evaluate", "load_data", "resolve_predictor", "run_task",
+    "split",
+]
 
 log = logging.getLogger(__name__)
 
-DEFAULT_TRAIN_SIZES: tuple[int, ...] = (5, 8, 14, 24, 42, 71, 121, 205, 347, 589, 1000)
-SCORE_COLUMNS: tuple[str, ...] = (
-    "kendall_tau", "spearman", "pearson", "mae", "rmse", "precision_at_10", "precision_at_20",
-)
-TIME_COLUMNS: tuple[str, ...] = ("fit_time", "query_time", "train_time")
-COLUMNS: tuple[str, ...] = (
-    "predictor", "name", "trial", "train_size", "fidelity", "n_test", "status", "error",
-    *SCORE_COLUMNS, *TIME_COLUMNS, "diagnostics",
-)
 PredictorSpec = str | os.PathLike | Predictor | Callable[[], Predictor]
-
-
-@dataclass(frozen=True)
-class Protocol:
-    """The settings of one evaluation; validated when built.
-
-    Attributes:
-        dataset: benchmark dataset key.
-        recipe: benchmark recipe name (``None``: the dataset's default).
-        metric: target metric, taken at the last evaluation point; its curve feeds curve predictors.
-        train_sizes: training-set sizes, increasing.
-        test_size: archs per test set (at least 20, for precision@20).
-        trials: independent splits.
-        fidelities: evaluation points seen by curve predictors (``None``: a default sweep).
-        seed: root of every random choice.
-    """
-
-    dataset: str
-    recipe: str | None = None
-    metric: str = "valid_acc"
-    train_sizes: tuple[int, ...] = DEFAULT_TRAIN_SIZES
-    test_size: int = 200
-    trials: int = 20
-    fidelities: tuple[int, ...] | None = None
-    seed: int = 0
-
-    def __post_init__(self) -> None:
-        sizes = tuple(int(s) for s in self.train_sizes)
-        if not sizes or any(s < 1 for s in sizes) or list(sizes) != sorted(set(sizes)):
-            raise ConfigError(f"train_sizes {sizes} must be distinct positive integers, increasing")
-        object.__setattr__(self, "train_sizes", sizes)
-        if self.test_size < 20:
-            raise ConfigError(f"test_size {self.test_size} < 20: precision@20 needs at least 20 test archs")
-        if self.trials < 1:
-            raise ConfigError(f"trials must be >= 1, got {self.trials}")
-        if self.fidelities is not None:
-            fids = tuple(int(f) for f in self.fidelities)
-            if not fids or any(f < 1 for f in fids) or list(fids) != sorted(set(fids)):
-                raise ConfigError(f"fidelities {fids} must be distinct positive integers, increasing")
-            object.__setattr__(self, "fidelities", fids)
-
-
-@dataclass
-class EvaluationData:
-    """Everything the protocol reads from the benchmark, as plain arrays (picklable to workers).
-
-    Shapes: ``m`` eligible archs, ``E`` evaluation points, ``P`` proxies.
-
-    Attributes:
-        archs: eligible NB201 indices, shape ``(m,)``.
-        y: target (metric at the last evaluation point), shape ``(m,)``.
-        maximise: whether larger targets are better (top-k direction).
-        eval_points: positions in epochs of the curve columns, length ``E``.
-        full_cost: simulated seconds of a full run, shape ``(m,)``.
-        curves, train_losses: shape ``(m, E)`` or ``None`` when no curve predictor takes part.
-        partial_cost: fidelity ``k`` -> simulated seconds of the first ``k`` points, shape ``(m,)``.
-        proxies: shape ``(m, P)`` or ``None`` (no proxy-needing predictor, or no proxies stored).
-        proxy_cost: seconds to compute all ``P`` proxies per arch, shape ``(m,)`` (zeros if none).
-        fidelities: the fidelities swept for curve predictors.
-    """
-
-    archs: np.ndarray
-    y: np.ndarray
-    maximise: bool
-    eval_points: tuple[float, ...]
-    full_cost: np.ndarray
-    curves: np.ndarray | None = None
-    train_losses: np.ndarray | None = None
-    partial_cost: dict[int, np.ndarray] = field(default_factory=dict)
-    proxies: np.ndarray | None = None
-    proxy_cost: np.ndarray | None = None
-    fidelities: tuple[int, ...] = ()
-
-
-def default_fidelities(n_points: int) -> tuple[int, ...]:
-    """About 5 %, 10 %, 25 % and 50 % of the run (NASLib sweeps a similar range), at least 1 point."""
-    return tuple(sorted({max(1, round(n_points * f)) for f in (0.05, 0.1, 0.25, 0.5)}))
-
-
-def load_data(bench: Any, protocol: Protocol, *, need_curves: bool, need_proxies: bool) -> EvaluationData:
-    """Read targets, costs and (when needed) curves and proxies for every eligible arch.
-
-    Args:
-        bench: an open :class:`~nasbench_lab.benchmark.store.Benchmark`.
-        protocol: the settings.
-        need_curves: a curve predictor takes part.
-        need_proxies: a proxy predictor takes part.
-
-    Raises:
-        ConfigError: too few eligible archs for the test set plus the largest training set, or a
-            fidelity beyond the recipe's evaluation points.
-    """
-    ds, rc = protocol.dataset, protocol.recipe
-    every = np.arange(15625)
-    y_all = np.asarray(bench.query_many(every, ds, protocol.metric, recipe=rc, missing="nan"), dtype=np.float64)
-    ok = np.isfinite(y_all)
-    points = tuple(float(p) for p in bench.eval_points(ds, rc))
-    fids: tuple[int, ...] = ()
-    curves = losses = None
-    if need_curves:
-        fids = protocol.fidelities or default_fidelities(len(points))
-        if fids[-1] > len(points):
-            raise ConfigError(f"fidelity {fids[-1]} exceeds the recipe's {len(points)} evaluation points")
-        curves = np.asarray(bench.curves_many(every, ds, protocol.metric, recipe=rc, missing="nan"), dtype=np.float64)
-        losses = np.asarray(bench.curves_many(every, ds, "train_loss", recipe=rc, missing="nan"), dtype=np.float64)
-        seen = slice(0, fids[-1])
-        ok &= np.isfinite(curves[:, seen]).all(axis=1) & np.isfinite(losses[:, seen]).all(axis=1)
-    archs = every[ok]
-    need = protocol.test_size + protocol.train_sizes[-1]
-    if archs.size < need:
-        raise ConfigError(
-            f"only {archs.size} archs of {ds!r} have {protocol.metric}"
-            f"{' and curves' if need_curves else ''}; test_size + largest train size = {need}: "
-            "lower --train-sizes/--test-size or fill more of the benchmark"
-        )
-    log.info("%d eligible archs (%d without the target or curves left out)", archs.size, 15625 - archs.size)
-    data = EvaluationData(
-        archs=archs, y=y_all[ok], maximise=protocol.metric in MAXIMISED, eval_points=points,
-        full_cost=np.asarray(bench.cost_many(archs, ds, recipe=rc, missing="nan"), dtype=np.float64), fidelities=fids,
-    )
-    if need_curves:
-        data.curves, data.train_losses = curves[ok], losses[ok]
-        data.partial_cost = {
-            k: np.asarray(bench.cost_many(archs, ds, epochs=k, recipe=rc, missing="nan"), dtype=np.float64)
-            for k in fids
-        }
-    if need_proxies:
-        names = list(bench.proxy_names(ds, rc))
-        if names:
-            scores = [bench.proxy(archs, ds, name, recipe=rc, missing="nan") for name in names]
-            data.proxies = np.column_stack(scores).astype(np.float64)
-            times = [bench.proxy_time(archs, ds, name, recipe=rc, missing="nan") for name in names]
-            data.proxy_cost = np.sum(times, axis=0, dtype=np.float64)
-    return data
 
 
 # ----------------------------------------------------------------------------- specs
@@ -230,18 +95,6 @@ def _from_text(spec: str) -> Predictor:
 
 def _task_seed(seed: int, *key: int) -> int:
     return int(np.random.SeedSequence(seed, spawn_key=key).generate_state(1)[0])
-
-
-def split(data: EvaluationData, protocol: Protocol, trial: int) -> tuple[np.ndarray, np.ndarray]:
-    """Positions (into ``data.archs``) of the test set and of the training pool of ``trial``.
-
-    Returns:
-        ``(test, pool)``: shapes ``(test_size,)`` and ``(largest train size,)``, disjoint.
-    """
-    rng = np.random.default_rng(np.random.SeedSequence(protocol.seed, spawn_key=(trial,)))
-    order = rng.permutation(data.archs.size)
-    return order[: protocol.test_size], order[protocol.test_size : protocol.test_size + protocol.train_sizes[-1]]
-
 
 # ----------------------------------------------------------------------------- one task
 def _instance(prototype: Predictor, data: EvaluationData, seed: int) -> Predictor:
@@ -359,107 +212,6 @@ def _worker_task(label: str, trial: int, train_size: int):
 
 
 # ----------------------------------------------------------------------------- the protocol
-@dataclass
-class EvaluationResult:
-    """Rows of one evaluation plus the trial-0 predictions for scatter plots.
-
-    Attributes:
-        rows: one dict per (predictor, train size, fidelity, trial), keys :data:`COLUMNS`.
-        predictions: ``(label, train_size, fidelity)`` -> ``(y_true, y_pred)`` of trial 0.
-        protocol: the settings.
-        labels: predictor labels in the order given.
-    """
-
-    rows: list[dict[str, Any]]
-    predictions: dict[tuple, tuple[np.ndarray, np.ndarray]]
-    protocol: Protocol
-    labels: list[str]
-
-    def summary(self) -> list[dict[str, Any]]:
-        """Per (predictor, train size, fidelity): trial counts, errors, and mean/std/se of each score.
-
-        Statistics are over the ``ok`` trials; ``std`` uses ``ddof=1`` and is NaN with one trial; a
-        score that is NaN in any ok trial (e.g. a constant prediction's correlation) has a NaN mean.
-        """
-        groups: dict[tuple, list[dict[str, Any]]] = {}
-        for row in self.rows:
-            groups.setdefault((row["predictor"], row["train_size"], row["fidelity"]), []).append(row)
-        out = []
-        for (label, size, k), rows in groups.items():
-            ok = [r for r in rows if r["status"] == "ok"]
-            entry: dict[str, Any] = {
-                "predictor": label, "name": rows[0]["name"], "train_size": size, "fidelity": k,
-                "trials": len(rows), "failed": len(rows) - len(ok),
-                "errors": sorted({r["error"] for r in rows if r["error"]}),
-            }
-            for col in (*SCORE_COLUMNS, *TIME_COLUMNS):
-                values = np.array([r[col] for r in ok], dtype=np.float64)
-                entry[col] = _stats(values)
-            out.append(entry)
-        return out
-
-    def write_csv(self, path: str | os.PathLike) -> None:
-        """All rows, columns :data:`COLUMNS`; NaN written as ``nan``, a missing fidelity as empty."""
-        import csv
-
-        with open(path, "w", newline="") as fh:
-            writer = csv.DictWriter(fh, fieldnames=COLUMNS)
-            writer.writeheader()
-            for row in self.rows:
-                writer.writerow({k: "" if row[k] is None else row[k] for k in COLUMNS})
-
-    def write_summary(self, path: str | os.PathLike) -> None:
-        """The settings and :meth:`summary` as JSON (NaN written as ``null``)."""
-        import dataclasses
-        import json
-
-        doc = {"protocol": dataclasses.asdict(self.protocol), "predictors": self.labels, "summary": self.summary()}
-        with open(path, "w") as fh:
-            json.dump(_json_safe(doc), fh, indent=1)
-
-    def table(self) -> list[dict[str, Any]]:
-        """:meth:`summary` flattened to one row per (predictor, train size, fidelity): ``<score>_mean``,
-        ``<score>_se`` for every score and the mean of each time column."""
-        out = []
-        for entry in self.summary():
-            row = {k: entry[k] for k in ("predictor", "train_size", "fidelity", "trials", "failed")}
-            for col in SCORE_COLUMNS:
-                row[f"{col}_mean"], row[f"{col}_se"] = entry[col]["mean"], entry[col]["se"]
-            row.update({f"{col}_mean": entry[col]["mean"] for col in TIME_COLUMNS})
-            out.append(row)
-        return out
-
-    def write_table(self, path: str | os.PathLike) -> None:
-        """:meth:`table` as CSV."""
-        import csv
-
-        rows = self.table()
-        with open(path, "w", newline="") as fh:
-            writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
-            writer.writeheader()
-            writer.writerows({k: "" if v is None else v for k, v in r.items()} for r in rows)
-
-
-def _json_safe(obj: Any) -> Any:
-    if isinstance(obj, dict):
-        return {k: _json_safe(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_json_safe(v) for v in obj]
-    if isinstance(obj, (float, np.floating)):
-        return float(obj) if np.isfinite(obj) else None
-    if isinstance(obj, np.integer):
-        return int(obj)
-    return obj
-
-
-def _stats(values: np.ndarray) -> dict[str, float]:
-    n = values.size
-    if n == 0:
-        return {"mean": float("nan"), "std": float("nan"), "se": float("nan")}
-    std = float(np.std(values, ddof=1)) if n > 1 else float("nan")
-    return {"mean": float(np.mean(values)), "std": std, "se": std / np.sqrt(n)}
-
-
 def _grid(prototypes: Mapping[str, Predictor], protocol: Protocol) -> list[tuple[str, int, int]]:
     tasks = []
     for label, proto in prototypes.items():
@@ -514,9 +266,17 @@ def evaluate(
         need_curves=any(p.needs_curves for p in prototypes.values()),
         need_proxies=any(p.needs_proxies for p in prototypes.values()),
     )
-    tasks = _grid(prototypes, protocol)
-    results = _run_all(tasks, data, protocol, prototypes, workers, progress, mp_context)
-    order = {label: i for i, label in enumerate(prototypes)}
+    results = _run_all(_grid(prototypes, protocol), data, protocol, prototypes, workers, progress, mp_context)
+    rows, predictions = _merge(results, list(prototypes))
+    return EvaluationResult(rows, predictions, protocol, list(prototypes))
+
+
+def _merge(
+    results: Iterable[tuple[list[dict[str, Any]], dict[tuple, tuple[np.ndarray, np.ndarray]]]], labels: list[str]
+) -> tuple[list[dict[str, Any]], dict[tuple, tuple[np.ndarray, np.ndarray]]]:
+    """The tasks' rows in a fixed order (predictor order of ``labels``, trial, train size, fidelity),
+    whatever order the tasks finished in, and their predictions; logs how many rows failed."""
+    order = {label: i for i, label in enumerate(labels)}
     rows, predictions = [], {}
     for task_rows, task_predictions in results:
         rows += task_rows
@@ -525,7 +285,7 @@ def evaluate(
     failed = sum(r["status"] == "failed" for r in rows)
     if failed:
         log.warning("%d of %d evaluations failed; see the 'error' column", failed, len(rows))
-    return EvaluationResult(rows, predictions, protocol, list(prototypes))
+    return rows, predictions
 
 
 def _run_all(tasks, data, protocol, prototypes, workers, progress, mp_context) -> list:

@@ -19,7 +19,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from nasbench_lab.predictors.evaluate import EvaluationResult
+    from nasbench_lab.predictors.results import EvaluationResult
 
 SCORE_TITLES = {
     "kendall_tau": "Kendall tau", "spearman": "Spearman rho", "pearson": "Pearson r", "mae": "MAE",

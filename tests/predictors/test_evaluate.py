@@ -2,81 +2,18 @@
 
 from __future__ import annotations
 
-import csv
-import json
 import math
 from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from predictors.evaluation_fakes import N_POINTS, FakeBench, Flaky, Ridge, small
 
 from nasbench_lab.errors import ConfigError
 from nasbench_lab.predictors import evaluate as E
+from nasbench_lab.predictors import protocol as P
 from nasbench_lab.predictors.base import Predictor
 from nasbench_lab.predictors.curves import EarlyStop, LcSVR
-from nasbench_lab.space import ops_matrix
-
-N_FILLED = 400
-N_POINTS = 12
-
-
-class FakeBench:
-    """The Benchmark methods the protocol reads, over ``N_FILLED`` archs with pow3 curves."""
-
-    def __init__(self, seed: int = 0) -> None:
-        rng = np.random.default_rng(seed)
-        self.filled = np.sort(rng.choice(15625, N_FILLED, replace=False))
-        ops = ops_matrix(self.filled)
-        top = 60 + 6 * (ops == 3).sum(1) + 3 * (ops == 2).sum(1) - 5 * (ops == 0).sum(1) + rng.normal(0, 1, N_FILLED)
-        x = np.arange(1.0, N_POINTS + 1)
-        a = rng.uniform(20, 40, N_FILLED)[:, None]
-        self.acc = np.full((15625, N_POINTS), np.nan)
-        self.acc[self.filled] = top[:, None] - a * x ** -0.7
-        self.loss = np.full((15625, N_POINTS), np.nan)
-        self.loss[self.filled] = (100 - self.acc[self.filled]) / 40
-        self.epoch_time = np.full(15625, np.nan)
-        self.epoch_time[self.filled] = 1.0 + (ops != 0).sum(1)
-
-    def eval_points(self, dataset, recipe=None):
-        return np.arange(1.0, N_POINTS + 1)
-
-    def query_many(self, indices, dataset, metric, epoch=-1, seed="mean", recipe=None, rng=None, missing="raise"):
-        assert metric == "valid_acc" and missing == "nan"
-        return self.acc[np.asarray(indices), epoch]
-
-    def curves_many(self, indices, dataset, metric, seed="mean", recipe=None, epochs=None, missing="raise"):
-        table = {"valid_acc": self.acc, "train_loss": self.loss}[metric]
-        return table[np.asarray(indices), :epochs]
-
-    def cost_many(self, indices, dataset, epochs=None, recipe=None, missing="raise"):
-        return self.epoch_time[np.asarray(indices)] * (epochs or N_POINTS)
-
-    def proxy_names(self, dataset, recipe=None):
-        return []
-
-
-class Ridge(Predictor):
-    """Test-local ridge regression on the ops (a trainable non-curve predictor)."""
-
-    def __init__(self, alpha: float = 1.0, seed: int = 0) -> None:
-        self.alpha = alpha
-        self.seed = seed
-
-    @staticmethod
-    def _x(archs):
-        return np.eye(5)[ops_matrix(archs).astype(int)].reshape(len(archs), 30)
-
-    def fit(self, archs, y, **_):
-        x = self._x(archs)
-        self.mean_ = y.mean()
-        self.coef_ = np.linalg.solve(x.T @ x + self.alpha * np.eye(30), x.T @ (y - self.mean_))
-        self.seen_seed_ = self.seed
-        return self
-
-    def predict(self, archs, **_):
-        return self._x(archs) @ self.coef_ + self.mean_
 
 
 class Oracle(Predictor):
@@ -94,40 +31,9 @@ class Oracle(Predictor):
         return np.array([self.table[int(a)] for a in archs])
 
 
-class Flaky(Ridge):
-    """Fails to fit on small training sets and predicts NaN on large ones."""
-
-    def fit(self, archs, y, **_):
-        if len(archs) < 10:
-            raise RuntimeError("too few archs")
-        return super().fit(archs, y)
-
-    def predict(self, archs, **_):
-        out = super().predict(archs)
-        if len(self.coef_) and self.alpha < 0:
-            return out
-        out[0] = np.nan
-        return out
-
-
 @pytest.fixture(scope="module")
 def bench():
     return FakeBench()
-
-
-def small(**kw):
-    args = dict(dataset="toy", train_sizes=(5, 20, 60), test_size=40, trials=3, seed=7, progress=False)
-    return {**args, **kw}
-
-
-def test_splits_are_disjoint_seeded_and_differ_by_trial(bench):
-    protocol = E.Protocol("toy", train_sizes=(5, 60), test_size=40, trials=3, seed=7)
-    data = E.load_data(bench, protocol, need_curves=False, need_proxies=False)
-    assert set(data.archs) == set(bench.filled)
-    test0, pool0 = E.split(data, protocol, 0)
-    assert test0.size == 40 and pool0.size == 60 and not set(test0) & set(pool0)
-    assert np.array_equal(test0, E.split(data, protocol, 0)[0])
-    assert not np.array_equal(test0, E.split(data, protocol, 1)[0])
 
 
 def test_grid_rows_per_kind_of_predictor(bench):
@@ -147,8 +53,8 @@ def test_simulated_train_time_charges_full_train_and_partial_test(bench):
     res = E.evaluate({"ridge": Ridge(), "es": EarlyStop(), "svr": LcSVR(cv_iterations=2)}, bench,
                      **small(trials=1, train_sizes=(20,), fidelities=(3,)))
     protocol = res.protocol
-    data = E.load_data(bench, protocol, need_curves=True, need_proxies=False)
-    test, pool = E.split(data, protocol, 0)
+    data = P.load_data(bench, protocol, need_curves=True, need_proxies=False)
+    test, pool = P.split(data, protocol, 0)
     full = bench.epoch_time[data.archs[pool[:20]]].sum() * N_POINTS
     partial = bench.epoch_time[data.archs[test]].sum() * 3
     by = {r["predictor"]: r["train_time"] for r in res.rows}
@@ -214,24 +120,6 @@ def test_parallel_workers_give_identical_results(bench):
     assert serial.predictions.keys() == parallel.predictions.keys()
 
 
-def test_outputs_csv_and_json_summary(bench, tmp_path):
-    res = E.evaluate({"ridge": Ridge(), "flaky": Flaky()}, bench, **small())
-    res.write_csv(tmp_path / "results.csv")
-    res.write_summary(tmp_path / "summary.json")
-    with open(tmp_path / "results.csv") as fh:
-        rows = list(csv.DictReader(fh))
-    assert len(rows) == 18 and tuple(rows[0]) == E.COLUMNS
-    assert rows[0]["fidelity"] == "" and rows[-1]["status"] == "failed"
-    doc = json.loads((tmp_path / "summary.json").read_text())
-    entry = next(s for s in doc["summary"] if s["predictor"] == "ridge" and s["train_size"] == 60)
-    taus = [float(r["kendall_tau"]) for r in rows if r["predictor"] == "ridge" and r["train_size"] == "60"]
-    assert entry["kendall_tau"]["mean"] == pytest.approx(np.mean(taus))
-    assert entry["kendall_tau"]["se"] == pytest.approx(np.std(taus, ddof=1) / math.sqrt(3))
-    flaky = next(s for s in doc["summary"] if s["predictor"] == "flaky" and s["train_size"] == 60)
-    assert flaky["kendall_tau"]["mean"] is None and flaky["failed"] == 3
-    assert doc["protocol"]["test_size"] == 40
-
-
 def test_trial0_predictions_kept_for_scatter(bench):
     res = E.evaluate({"ridge": Ridge(), "es": EarlyStop()}, bench, **small(fidelities=(4,)))
     assert set(res.predictions) == {("ridge", n, None) for n in (5, 20, 60)} | {("es", 0, 4)}
@@ -252,11 +140,6 @@ def test_settings_are_validated(bench):
         E.evaluate({"x": "no_such_predictor"}, bench, **small())
     with pytest.raises(ConfigError, match="no such predictor spec"):
         E.evaluate({"x": "predictors/missing.toml"}, bench, **small())
-
-
-def test_default_fidelities():
-    assert E.default_fidelities(200) == (10, 20, 50, 100)
-    assert E.default_fidelities(4) == (1, 2)
 
 
 def test_lce_gets_the_recipe_schedule_and_extrapolates_the_known_family(bench):
@@ -312,25 +195,12 @@ def test_proxies_reach_proxy_predictors_on_a_real_benchmark_file(synthetic_bench
         names = real.proxy_names("digits")
         res = E.evaluate({"zc": FirstProxy()}, real, "digits", train_sizes=(10,), test_size=60, trials=2,
                          progress=False)
-        data = E.load_data(real, res.protocol, need_curves=False, need_proxies=True)
+        data = P.load_data(real, res.protocol, need_curves=False, need_proxies=True)
         expected = real.proxy(data.archs, "digits", names[1], missing="nan")
-        test, _ = E.split(data, res.protocol, 0)  # training-free: pays the proxies of the test archs
+        test, _ = P.split(data, res.protocol, 0)  # training-free: pays the proxies of the test archs
         proxy_seconds = sum(real.proxy_time(data.archs[test], "digits", name).sum() for name in names)
     assert data.proxies.shape == (data.archs.size, len(names)) == (data.archs.size, 2)
     np.testing.assert_array_equal(data.proxies[:, 1], expected)
     assert [r["status"] for r in res.rows] == ["ok", "ok"] and math.isnan(res.rows[0]["mae"])
     assert res.rows[0]["kendall_tau"] > 0.2
     assert proxy_seconds > 0 and res.rows[0]["train_time"] == pytest.approx(proxy_seconds)
-
-
-@settings(max_examples=30, deadline=None)
-@given(st.integers(0, 2**32 - 1), st.integers(0, 50), st.integers(20, 60), st.integers(1, 40))
-def test_split_property(seed, trial, test_size, largest):
-    archs = np.arange(0, 15625, 97)  # 162 eligible archs
-    data = E.EvaluationData(archs=archs, y=np.zeros(archs.size), maximise=True, eval_points=(1.0,),
-                            full_cost=np.zeros(archs.size))
-    protocol = E.Protocol("toy", train_sizes=(largest,), test_size=test_size, trials=trial + 1, seed=seed)
-    test, pool = E.split(data, protocol, trial)
-    assert test.size == test_size and pool.size == largest
-    assert np.unique(np.concatenate([test, pool])).size == test_size + largest
-    assert np.array_equal(pool, E.split(data, protocol, trial)[1])
