@@ -1,16 +1,18 @@
-"""Fill a benchmark's missing entries by training them: planning and the crash-safe engine.
+"""Fill a benchmark's missing entries by training them: the crash-safe engine and the trainer's glue.
 
 How a fill runs (:func:`fill`):
 
 1. Take ``BENCH.lock`` (a second fill of the same file is refused).
 2. Fold whatever a killed earlier run left in ``BENCH.journal`` into the benchmark file.
 3. Make sure the file holds the recipe, the seeds asked for, and every arch's params and FLOPs.
-4. Plan the missing ``(arch, seed)`` entries (:func:`plan_tasks`) and run them through an executor;
+4. Plan the missing ``(arch, seed)`` entries (:func:`~.planning.plan_tasks`) and run them through an executor;
    every finished (or failed) entry is appended to the journal and fsync'd before it counts.
 5. Every ``fold_every`` finished entries, and at the end, fold the journal into the file with an
    atomic replace, then empty the journal.
 
-Only the main process writes the journal and the benchmark file; workers only train.
+Only the main process writes the journal and the benchmark file; workers only train. Which entries
+are missing is decided in :mod:`.planning` (``ArchSelection`` and ``plan_tasks`` stay importable from
+here).
 """
 
 from __future__ import annotations
@@ -33,121 +35,18 @@ from nasbench_lab.space import Arch
 from nasbench_lab.training.executors import Executor, Task, TaskResult
 from nasbench_lab.training.filelock import FileLock, lock_path
 from nasbench_lab.training.journal import Journal, failure_entry, journal_path, run_entry
+from nasbench_lab.training.planning import ArchSelection, plan_tasks
+
+__all__ = [
+    "ArchSelection", "FillError", "FillReport", "FillTarget", "OnDemandFiller", "TrainJob", "arch_latency",
+    "default_job", "fill", "fill_provenance", "network_figures", "plan_tasks", "recover",
+]
 
 log = logging.getLogger(__name__)
 
 TrainFn = Callable[..., RunRecord]
 LatencyFn = Callable[[int, str, Recipe], float]
 FiguresFn = Callable[[str, Recipe], dict[str, np.ndarray]]
-
-
-# --------------------------------------------------------------------------- arch selection
-@dataclass(frozen=True)
-class ArchSelection:
-    """Which archs a fill covers.
-
-    Attributes:
-        mode: ``"all"``, ``"sample"`` (``n`` archs drawn with ``sample_seed``), ``"list"`` or
-            ``"classes"`` (one representative per NB201 isomorphism class, results mapped to the
-            other members).
-        indices: the archs of a ``"list"``.
-        n: sample size.
-        sample_seed: seed of the sample.
-    """
-
-    mode: str
-    indices: tuple[int, ...] = ()
-    n: int = 0
-    sample_seed: int = 0
-
-    @classmethod
-    def parse(cls, text: str, sample_seed: int = 0) -> ArchSelection:
-        """Read ``all``, ``classes``, ``N`` (a random sample of N archs) or ``i,j,k`` (indices).
-
-        A single index is written with a trailing comma (``123,``), since a bare number is a sample size.
-
-        Raises:
-            ConfigError: the text is none of these.
-        """
-        text = text.strip()
-        if text in ("all", "classes"):
-            return cls(mode=text)
-        try:
-            if "," in text:
-                indices = tuple(int(t) for t in text.split(",") if t.strip())
-                return cls(mode="list", indices=tuple(int(i) for i in space.check_indices(indices)))
-            n = int(text)
-        except ValueError:
-            raise ConfigError(
-                f"--archs {text!r}: use all, classes, a sample size N, or indices i,j,k (one index: i,)"
-            ) from None
-        if not 1 <= n <= space.N_ARCHS:
-            raise ConfigError(f"--archs sample size must be in 1..{space.N_ARCHS}, got {n}")
-        return cls(mode="sample", n=n, sample_seed=sample_seed)
-
-    def arch_indices(self) -> np.ndarray:
-        """Archs to train (for ``classes``: the representatives), sorted, shape ``(n,)``."""
-        if self.mode == "all":
-            return space.all_indices()
-        if self.mode == "classes":
-            return np.unique(space.representatives("nb201"))
-        if self.mode == "list":
-            return np.unique(np.asarray(self.indices, dtype=np.int64))
-        rng = np.random.default_rng(self.sample_seed)
-        return np.sort(rng.choice(space.N_ARCHS, size=self.n, replace=False))
-
-
-def plan_tasks(
-    filled: np.ndarray,
-    file_seeds: Sequence[int],
-    seeds: Sequence[int],
-    selection: ArchSelection,
-    dataset: str,
-    recipe: Recipe,
-) -> list[Task]:
-    """The tasks that fill the selected, still-missing entries.
-
-    Args:
-        filled: the file's filled mask, shape ``(15625, len(file_seeds))``.
-        file_seeds: seed values of the mask's columns.
-        seeds: seeds to fill (each must be in ``file_seeds``).
-        selection: which archs.
-        dataset: dataset key.
-        recipe: the recipe.
-
-    Returns:
-        Tasks in seed-major order (all archs of the first seed, then the next seed), so a partial
-        fill has whole seeds. For ``classes``, a representative is trained when it or any member of
-        its class is missing for that seed; its task lists the missing members to map to, and the
-        tasks of the first seed measure the members' latency.
-    """
-    column = {int(s): k for k, s in enumerate(file_seeds)}
-    archs = selection.arch_indices()
-    members_of = _class_members() if selection.mode == "classes" else None
-    tasks = []
-    for position, seed in enumerate(seeds):
-        done = filled[:, column[int(seed)]]
-        for arch in archs:
-            members: tuple[int, ...] = ()
-            if members_of is not None:
-                members = tuple(int(m) for m in members_of[int(arch)] if not done[m])
-                if done[arch] and members:
-                    log.warning(
-                        "arch %d (seed %d) is filled but %d members of its class are not; "
-                        "retraining it to map its results", arch, seed, len(members),
-                    )
-            if not done[arch] or members:
-                tasks.append(Task(int(arch), dataset, recipe, int(seed), members=members, measure_members=position == 0))
-    return tasks
-
-
-def _class_members() -> dict[int, np.ndarray]:
-    """Representative -> the other archs of its NB201 isomorphism class."""
-    reps = space.representatives("nb201")
-    order = np.argsort(reps, kind="stable")
-    starts = np.flatnonzero(np.r_[True, reps[order][1:] != reps[order][:-1]])
-    groups = np.split(order, starts[1:])
-    return {int(reps[g[0]]): g[g != reps[g[0]]] for g in groups}
 
 
 # --------------------------------------------------------------------------- the work done by a worker
@@ -288,18 +187,26 @@ def fill(
         _remove_stale_temporaries(bench_path)
         journal = Journal(journal_path(bench_path))
         report = FillReport(recovered=recover(journal, target))
-        figures = job.figures_fn(dataset, recipe) if job.figures_fn is not None else None
-        target.prepare(dataset, recipe, seeds, figures)
-        filled, file_seeds = target.filled(dataset, recipe.name)
-        tasks = plan_tasks(filled, file_seeds, seeds, selection, dataset, recipe)
+        tasks = _prepare_and_plan(target, job, dataset, recipe, seeds, selection)
         report.planned = len(tasks)
-        log.info("%d entries to train (%s, recipe %s, seeds %s)", len(tasks), dataset, recipe.name, list(seeds))
         if tasks:
             _Drive(executor, job, journal, target, retries, fold_every, report).run(tasks, progress)
         journal.remove()
     for arch, seed, error in report.failed:
         log.error("arch %d seed %d failed %d times; last error: %s", arch, seed, retries + 1, error)
     return report
+
+
+def _prepare_and_plan(
+    target: FillTarget, job: TrainJob, dataset: str, recipe: Recipe, seeds: Sequence[int], selection: ArchSelection
+) -> list[Task]:
+    """Give the file the recipe, seeds and per-arch figures it lacks, then plan its missing entries."""
+    figures = job.figures_fn(dataset, recipe) if job.figures_fn is not None else None
+    target.prepare(dataset, recipe, seeds, figures)
+    filled, file_seeds = target.filled(dataset, recipe.name)
+    tasks = plan_tasks(filled, file_seeds, seeds, selection, dataset, recipe)
+    log.info("%d entries to train (%s, recipe %s, seeds %s)", len(tasks), dataset, recipe.name, list(seeds))
+    return tasks
 
 
 def _remove_stale_temporaries(bench_path: str) -> None:

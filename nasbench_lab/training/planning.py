@@ -1,0 +1,129 @@
+"""Which entries a fill trains: the arch selection and the plan of missing ``(arch, seed)`` entries.
+
+:class:`ArchSelection` says which archs a fill covers (all, a seeded sample, a list, or one
+representative per NB201 isomorphism class); :func:`plan_tasks` turns it and the file's filled mask
+into the tasks the fill engine (:mod:`.fill`) runs.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+from nasbench_lab import space
+from nasbench_lab.benchmark.schema import Recipe
+from nasbench_lab.errors import ConfigError
+from nasbench_lab.training.executors import Task
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ArchSelection:
+    """Which archs a fill covers.
+
+    Attributes:
+        mode: ``"all"``, ``"sample"`` (``n`` archs drawn with ``sample_seed``), ``"list"`` or
+            ``"classes"`` (one representative per NB201 isomorphism class, results mapped to the
+            other members).
+        indices: the archs of a ``"list"``.
+        n: sample size.
+        sample_seed: seed of the sample.
+    """
+
+    mode: str
+    indices: tuple[int, ...] = ()
+    n: int = 0
+    sample_seed: int = 0
+
+    @classmethod
+    def parse(cls, text: str, sample_seed: int = 0) -> ArchSelection:
+        """Read ``all``, ``classes``, ``N`` (a random sample of N archs) or ``i,j,k`` (indices).
+
+        A single index is written with a trailing comma (``123,``), since a bare number is a sample size.
+
+        Raises:
+            ConfigError: the text is none of these.
+        """
+        text = text.strip()
+        if text in ("all", "classes"):
+            return cls(mode=text)
+        try:
+            if "," in text:
+                indices = tuple(int(t) for t in text.split(",") if t.strip())
+                return cls(mode="list", indices=tuple(int(i) for i in space.check_indices(indices)))
+            n = int(text)
+        except ValueError:
+            raise ConfigError(
+                f"--archs {text!r}: use all, classes, a sample size N, or indices i,j,k (one index: i,)"
+            ) from None
+        if not 1 <= n <= space.N_ARCHS:
+            raise ConfigError(f"--archs sample size must be in 1..{space.N_ARCHS}, got {n}")
+        return cls(mode="sample", n=n, sample_seed=sample_seed)
+
+    def arch_indices(self) -> np.ndarray:
+        """Archs to train (for ``classes``: the representatives), sorted, shape ``(n,)``."""
+        if self.mode == "all":
+            return space.all_indices()
+        if self.mode == "classes":
+            return np.unique(space.representatives("nb201"))
+        if self.mode == "list":
+            return np.unique(np.asarray(self.indices, dtype=np.int64))
+        rng = np.random.default_rng(self.sample_seed)
+        return np.sort(rng.choice(space.N_ARCHS, size=self.n, replace=False))
+
+
+def plan_tasks(
+    filled: np.ndarray,
+    file_seeds: Sequence[int],
+    seeds: Sequence[int],
+    selection: ArchSelection,
+    dataset: str,
+    recipe: Recipe,
+) -> list[Task]:
+    """The tasks that fill the selected, still-missing entries.
+
+    Args:
+        filled: the file's filled mask, shape ``(15625, len(file_seeds))``.
+        file_seeds: seed values of the mask's columns.
+        seeds: seeds to fill (each must be in ``file_seeds``).
+        selection: which archs.
+        dataset: dataset key.
+        recipe: the recipe.
+
+    Returns:
+        Tasks in seed-major order (all archs of the first seed, then the next seed), so a partial
+        fill has whole seeds. For ``classes``, a representative is trained when it or any member of
+        its class is missing for that seed; its task lists the missing members to map to, and the
+        tasks of the first seed measure the members' latency.
+    """
+    column = {int(s): k for k, s in enumerate(file_seeds)}
+    archs = selection.arch_indices()
+    members_of = _class_members() if selection.mode == "classes" else None
+    tasks = []
+    for position, seed in enumerate(seeds):
+        done = filled[:, column[int(seed)]]
+        for arch in archs:
+            members: tuple[int, ...] = ()
+            if members_of is not None:
+                members = tuple(int(m) for m in members_of[int(arch)] if not done[m])
+                if done[arch] and members:
+                    log.warning(
+                        "arch %d (seed %d) is filled but %d members of its class are not; "
+                        "retraining it to map its results", arch, seed, len(members),
+                    )
+            if not done[arch] or members:
+                tasks.append(Task(int(arch), dataset, recipe, int(seed), members=members, measure_members=position == 0))
+    return tasks
+
+
+def _class_members() -> dict[int, np.ndarray]:
+    """Representative -> the other archs of its NB201 isomorphism class."""
+    reps = space.representatives("nb201")
+    order = np.argsort(reps, kind="stable")
+    starts = np.flatnonzero(np.r_[True, reps[order][1:] != reps[order][:-1]])
+    groups = np.split(order, starts[1:])
+    return {int(reps[g[0]]): g[g != reps[g[0]]] for g in groups}
