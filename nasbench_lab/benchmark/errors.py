@@ -1,4 +1,4 @@
-"""Errors raised by the tabular benchmark (reading, writing, and querying it).
+"""Errors raised by the tabular benchmark (reading, writing, importing and querying it).
 
 All derive from :class:`~nasbench_lab.errors.NasbenchLabError`, so the CLI prints them as one line.
 """
@@ -94,3 +94,7 @@ class BenchmarkNotFoundError(NasbenchLabError, FileNotFoundError):
 
 class NoResultsError(NasbenchLabError, LookupError):
     """A question about the whole table that no entry can answer (e.g. the best of an empty recipe)."""
+
+
+class ImportFormatError(NasbenchLabError):
+    """An input file does not have the structure its format promises."""

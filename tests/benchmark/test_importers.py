@@ -1,4 +1,4 @@
-"""Tests for nasbench_lab/benchmark/importers.py: NATS-Bench / NB201 records and CSV/TSV tables."""
+"""Tests for nasbench_lab/benchmark/importers.py: NATS-Bench / NB201 imports and CSV/TSV tables."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from benchmark.nb201_fakes import arch_state
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -21,8 +22,6 @@ from nasbench_lab.errors import ConfigError
 from nasbench_lab.space import Arch, all_indices, ops_matrix
 
 SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "nb201"
-SETS = {"cifar10-valid": ["x-valid", "ori-test"], "cifar10": ["ori-test"],
-        "cifar100": ["x-valid", "x-test", "ori-test"], "ImageNet16-120": ["x-valid", "x-test", "ori-test"]}
 
 
 def need_shared(name: str) -> Path:
@@ -33,51 +32,6 @@ def need_shared(name: str) -> Path:
 
 
 # --------------------------------------------------------------------------- synthetic records
-def results_state(index: int, dataset: str, seed: int, epochs: int, *, last_only: tuple[str, ...] = ()) -> dict:
-    """A ResultsCount state shaped like the real NATS records (numpy scalars, OrderedDict, '0777' seeds)."""
-    rng = np.random.default_rng([index, seed, epochs, len(dataset)])
-    evals: dict[str, dict[str, float]] = {"acc": {}, "loss": {}, "time": {}}
-    for name in SETS[dataset]:
-        for e in range(epochs):
-            evals["time"][f"{name}@{e}"] = 1.5 if name == "ori-test" else 0.75
-            if name in last_only and e != epochs - 1:
-                continue
-            evals["acc"][f"{name}@{e}"] = float(rng.uniform(10, 95))
-            evals["loss"][f"{name}@{e}"] = float(rng.uniform(0.1, 2))
-    return {
-        "name": dataset,
-        "train_acc1es": {e: float(rng.uniform(10, 99)) for e in range(epochs)},
-        "train_acc5es": None,
-        "train_losses": {e: float(rng.uniform(0.01, 2)) for e in range(epochs)},
-        "train_times": collections.OrderedDict((e, 12.25) for e in range(epochs)),
-        "arch_config": {"channel": 16, "num_cells": 5, "arch_str": str(Arch.from_index(index)), "class_num": 10},
-        "params": np.float64(0.5 + index / 1e5),
-        "flop": 70.0 + index / 1e3,
-        "seed": f"{seed:04d}",
-        "epochs": epochs,
-        "latency": [np.float64(0.012), np.float64(0.014)],
-        "eval_names": list(SETS[dataset]),
-        "eval_acc1es": evals["acc"],
-        "eval_times": evals["time"],
-        "eval_losses": evals["loss"],
-        "net_state_dict": None,
-    }
-
-
-def arch_state(index: int, hp: str, dataset_seeds: dict[str, list[int]]) -> dict:
-    """An ArchResults state: arch_index, arch_str, all_results keyed by (dataset, seed), dataset_seed."""
-    epochs = int(hp)
-    last_only = ("x-valid", "x-test") if hp == "200" else ()
-    return {
-        "arch_index": index,
-        "arch_str": str(Arch.from_index(index)),
-        "all_results": {(d, s): results_state(index, d, s, epochs, last_only=last_only if d != "cifar10-valid" else ())
-                        for d, seeds in dataset_seeds.items() for s in seeds},
-        "dataset_seed": dataset_seeds,
-        "clear_net_done": True,
-    }
-
-
 SEEDS_12 = {"cifar10-valid": [111, 777], "cifar100": [111]}
 SEEDS_200 = {"cifar10-valid": [777, 888], "cifar10": [777], "ImageNet16-120": [888]}
 
@@ -110,7 +64,7 @@ def results_of(index: int, hp: str, dataset: str, seed: int) -> dict:
     return arch_state(index, hp, seeds)["all_results"][(dataset, seed)]
 
 
-# --------------------------------------------------------------------------- record conversion
+# --------------------------------------------------------------------------- recipes
 def test_nb201_recipes_are_separate_protocols() -> None:
     short, long = imp.nb201_recipe("12"), imp.nb201_recipe("200")
     assert (short.name, long.name) == ("nb201-12", "nb201-200")
@@ -118,60 +72,6 @@ def test_nb201_recipes_are_separate_protocols() -> None:
     assert long.config["lr"] == 0.1 and long.config["nesterov"] is True and long.config["batch_size"] == 256
     with pytest.raises(ConfigError, match="hp='90'"):
         imp.nb201_recipe("90")
-
-
-def test_set_mapping_follows_nb201() -> None:
-    res = results_state(5, "cifar100", 777, 12)
-    record = imp.record_from_results(5, "cifar100", res, 12)
-    assert record.seed == 777
-    assert record.curves["valid_acc"][4] == res["eval_acc1es"]["x-valid@4"]
-    assert record.curves["test_acc"][11] == res["eval_acc1es"]["x-test@11"]  # x-test, not ori-test
-    assert record.curves["test_loss"][0] == res["eval_losses"]["x-test@0"]
-    assert record.curves["train_acc"][3] == res["train_acc1es"][3]
-    assert record.eval_time == pytest.approx(0.75 + 0.75)  # x-valid + x-test passes
-    assert record.latency == pytest.approx(0.013) and record.flops == pytest.approx(70.005)
-
-    res10 = results_state(5, "cifar10", 777, 12)
-    record10 = imp.record_from_results(5, "cifar10", res10, 12)
-    assert "valid_acc" not in record10.curves  # cifar10 has no validation set: stays NaN in the file
-    assert record10.curves["test_acc"][7] == res10["eval_acc1es"]["ori-test@7"]
-    assert record10.eval_time == pytest.approx(1.5)
-
-    res_v = results_state(5, "cifar10-valid", 888, 12)
-    record_v = imp.record_from_results(5, "cifar10-valid", res_v, 12)
-    assert record_v.curves["valid_acc"][2] == res_v["eval_acc1es"]["x-valid@2"]
-    assert record_v.curves["test_acc"][2] == res_v["eval_acc1es"]["ori-test@2"]
-
-
-def test_last_epoch_only_curves_stay_nan() -> None:
-    res = results_state(9, "ImageNet16-120", 999, 200, last_only=("x-valid", "x-test"))
-    record = imp.record_from_results(9, "ImageNet16-120", res, 200)
-    valid = record.curves["valid_acc"]
-    assert np.isnan(valid[:-1]).all() and valid[-1] == res["eval_acc1es"]["x-valid@199"]
-    assert np.isfinite(record.curves["train_acc"]).all()
-
-
-def test_malformed_records_are_refused() -> None:
-    state = arch_state(12, "12", {"cifar10": [111]})
-    with pytest.raises(ImportFormatError, match="200 epochs|needs 200"):
-        list(imp.records_from_arch(state, "200"))
-    broken = arch_state(12, "12", {"cifar10": [111]})
-    del broken["all_results"][("cifar10", 111)]["epochs"]
-    with pytest.raises(ImportFormatError, match=r"arch 12, hp 12: not an NB201 ArchResults record \(KeyError: 'ep"):
-        list(imp.records_from_arch(broken, "12"))
-    state["arch_str"] = str(Arch.from_index(13))
-    with pytest.raises(ImportFormatError, match="another arch order"):
-        list(imp.records_from_arch(state, "12"))
-    res = results_state(1, "cifar10", 111, 12)
-    res["eval_acc1es"]["ori-test@12"] = 5.0
-    with pytest.raises(ImportFormatError, match="ori-test: epoch 12 outside 0..11"):
-        imp.record_from_results(1, "cifar10", res, 12)
-    res = results_state(1, "cifar10", 111, 12)
-    res["eval_losses"]["ori-test#3"] = 1.0
-    with pytest.raises(ImportFormatError, match="cannot read eval key 'ori-test#3'"):
-        imp.record_from_results(1, "cifar10", res, 12)
-    with pytest.raises(ImportFormatError, match="unknown NB201 dataset"):
-        imp.record_from_results(1, "mnist", res, 12)
 
 
 # --------------------------------------------------------------------------- NATS / NB201 imports
