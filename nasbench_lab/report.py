@@ -1,9 +1,10 @@
-"""Results of a search study: per-unit trajectories, the summary table and the regret plots.
+"""Results of a search study: per-unit trajectories, the summary table and the study's output files.
 
 A *unit* is one (strategy, seed) search. Its :class:`UnitResult` holds one row per query. From the
 units of a study this module computes the summary a paper reports (final reported metric mean +- s.e.,
 regret to the table's best, area under the regret curve, wins per pair of strategies), writes the
-trajectory CSV and the tables, and draws regret versus queries and versus simulated time.
+trajectory CSV and the tables, and has :mod:`nasbench_lab.report_plots` draw regret versus queries and
+versus simulated time.
 
 Definitions (all from the *reported* metric of the *incumbent*, i.e. the arch with the best observed
 objective so far):
@@ -373,6 +374,8 @@ def write_study_files(out: Path, units: Sequence[UnitResult], best: float, order
         text = "(no unit has finished yet)\n"
         write_atomic(out / "summary.md", text)
         return text
+    from nasbench_lab.report_plots import plot_regret  # imports this module: not at the top
+
     rows = summarize(units, best, order)
     labels, wins = wins_matrix(units, order)
     text = summary_markdown(rows, labels, wins, metric=metric, partial=partial)
@@ -381,104 +384,3 @@ def write_study_files(out: Path, units: Sequence[UnitResult], best: float, order
     write_atomic(out / "summary.md", text)
     plot_regret(units, best, out / "regret", metric=metric, order=order)
     return text
-
-
-# --------------------------------------------------------------------------- curves and plots
-def regret_by_query(group: Sequence[UnitResult], best: float) -> np.ndarray:
-    """Regret of each unit at queries ``1..max_queries``, shape ``(n_seeds, max_queries)``.
-
-    A unit that stopped early (time budget) keeps its last incumbent, so its regret is carried forward.
-    """
-    n = max(u.n_queries for u in group)
-    out = np.empty((len(group), n))
-    for i, u in enumerate(group):
-        regret = best - u.reported
-        out[i, : u.n_queries] = regret
-        out[i, u.n_queries:] = regret[-1]
-    return out
-
-
-def regret_by_time(group: Sequence[UnitResult], best: float, grid: np.ndarray) -> np.ndarray:
-    """Regret of each unit at simulated times ``grid``, shape ``(n_seeds, len(grid))``.
-
-    NaN before a unit's first result (nothing has been found yet); the incumbent's regret afterwards.
-    """
-    out = np.full((len(group), grid.size), math.nan)
-    for i, u in enumerate(group):
-        pos = np.searchsorted(u.simulated_time, grid, side="right") - 1
-        seen = pos >= 0
-        out[i, seen] = (best - u.reported)[pos[seen]]
-    return out
-
-
-def band(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Mean and standard error over axis 0, ignoring NaN; NaN where no unit has a value."""
-    count = np.sum(~np.isnan(values), axis=0)
-    total = np.where(np.isnan(values), 0.0, values).sum(axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = total / count
-        dev = np.where(np.isnan(values), 0.0, values - mean) ** 2
-        se = np.sqrt(dev.sum(axis=0) / np.maximum(count - 1, 1)) / np.sqrt(count)
-    se[count < 2] = 0.0
-    return mean, se
-
-
-def plot_regret(units: Iterable[UnitResult], best: float, stem: Path, *, metric: str = "reported",
-                order: Sequence[str] | None = None, n_grid: int = 256) -> list[Path]:
-    """Regret versus queries and versus simulated time (mean +- s.e. over seeds) as PNG and PDF.
-
-    The regret axis is symmetric-log (linear near 0, where regrets end); the time axis is logarithmic.
-
-    Args:
-        units: finished units.
-        best: the table's best reported value.
-        stem: output path without suffix; ``stem.png`` and ``stem.pdf`` are written.
-        metric: name of the reported metric, for the axis label.
-        order: strategy labels in legend order.
-        n_grid: points of the simulated-time axis.
-
-    Returns:
-        The files written.
-    """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    grouped = group_units(units, order)
-    timed = {k: [u for u in g if np.isfinite(u.simulated_time).all()] for k, g in grouped.items()}
-    t_max = max((float(u.simulated_time[-1]) for g in timed.values() for u in g), default=0.0)
-    t_min = min((float(u.simulated_time[u.simulated_time > 0][0]) for g in timed.values() for u in g
-                 if (u.simulated_time > 0).any()), default=0.0)
-    grid = np.geomspace(t_min, t_max, n_grid) if 0 < t_min < t_max else np.linspace(0.0, t_max, n_grid)
-    top = 0.0
-    fig, (ax_q, ax_t) = plt.subplots(1, 2, figsize=(11, 4), constrained_layout=True)
-    for label, group in grouped.items():
-        mean, se = band(regret_by_query(group, best))
-        top = max(top, float(np.nanmax(mean)))
-        x = np.arange(1, mean.size + 1)
-        (line,) = ax_q.plot(x, mean, label=f"{label} ({len(group)})")
-        ax_q.fill_between(x, mean - se, mean + se, color=line.get_color(), alpha=0.2, linewidth=0)
-        if timed[label]:  # units without simulated time (tables without times) have no time curve
-            mean, se = band(regret_by_time(timed[label], best, grid))
-            ax_t.plot(grid, mean, color=line.get_color())
-            ax_t.fill_between(grid, mean - se, mean + se, color=line.get_color(), alpha=0.2, linewidth=0)
-    if t_max == 0.0:
-        ax_t.text(0.5, 0.5, "simulated time unknown\n(the table holds no times)", ha="center", va="center",
-                  transform=ax_t.transAxes)
-    ax_q.set_xlabel("queries")
-    ax_t.set_xlabel("simulated time (s)")
-    if 0 < t_min < t_max:
-        ax_t.set_xscale("log")
-    for ax in (ax_q, ax_t):
-        ax.set_ylabel(f"regret of {metric}")
-        ax.grid(alpha=0.3)
-        if top > 0:  # regrets span decades and reach 0: logarithmic above a small linear band
-            ax.set_yscale("symlog", linthresh=10.0 ** math.floor(math.log10(top)) / 100)
-            ax.set_ylim(bottom=0.0)
-    ax_q.legend(title="strategy (seeds)", fontsize="small")
-    paths = [stem.with_suffix(".png"), stem.with_suffix(".pdf")]
-    for p in paths:
-        fig.savefig(p, dpi=120)
-    plt.close(fig)
-    return paths

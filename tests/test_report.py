@@ -1,4 +1,4 @@
-"""Tests of nasbench_lab/report.py: unit results, summary, wins, CSV files and plots."""
+"""Tests of nasbench_lab/report.py: unit results, summary, wins and the study's files."""
 
 from __future__ import annotations
 
@@ -10,30 +10,13 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from report_fakes import UNITS, unit
 
 from nasbench_lab.errors import NasbenchLabError
 from nasbench_lab.report import (
-    UnitResult, band, plot_regret, read_trajectory, regret_by_query, regret_by_time, summarize, summary_markdown,
-    trajectory_csv, wins_matrix, write_atomic, write_study_files,
+    UnitResult, read_trajectory, summarize, summary_markdown, trajectory_csv, wins_matrix, write_atomic,
+    write_study_files,
 )
-
-
-def unit(strategy: str, seed: int, reported: list[float], times: list[float] | None = None) -> UnitResult:
-    n = len(reported)
-    return UnitResult(
-        strategy=strategy, seed=seed, arch=np.arange(n, dtype=np.int64) + seed, epochs=np.full(n, 12),
-        objective=np.linspace(50.0, 60.0, n), reported=np.asarray(reported, dtype=float),
-        simulated_time=np.asarray(times if times is not None else np.arange(1.0, n + 1) * 10.0),
-        wall_time=np.linspace(0.0, 0.1, n),
-    )
-
-
-UNITS = [
-    unit("A", 0, [90.0, 92.0, 94.0]),
-    unit("A", 1, [91.0, 91.0, 93.0]),
-    unit("B", 0, [93.0, 93.0, 93.0]),
-    unit("B", 1, [88.0, 89.0, 95.0]),
-]
 
 
 def test_summary_mean_se_regret_and_aurc() -> None:
@@ -120,35 +103,13 @@ def test_unit_json_round_trip() -> None:
     assert (back.strategy, back.seed) == ("B", 1)
 
 
-def test_regret_curves_carry_forward_and_wait_for_first_result() -> None:
-    short = unit("A", 0, [90.0, 94.0])
-    long = unit("A", 1, [91.0, 92.0, 93.0])
-    np.testing.assert_allclose(regret_by_query([short, long], 95.0), [[5, 1, 1], [4, 3, 2]])
-    by_time = regret_by_time([short], 95.0, np.array([0.0, 9.9, 10.0, 25.0, 100.0]))
-    np.testing.assert_allclose(by_time, [[np.nan, np.nan, 5.0, 1.0, 1.0]])
-
-
-def test_band_ignores_nan_and_needs_two_values_for_se() -> None:
-    mean, se = band(np.array([[1.0, np.nan, np.nan], [3.0, 2.0, np.nan]]))
-    np.testing.assert_allclose(mean, [2.0, 2.0, np.nan])
-    np.testing.assert_allclose(se[:2], [1.0, 0.0])
-
-
-def test_plots_and_study_files(tmp_path: Path) -> None:
-    paths = plot_regret(UNITS, 95.0, tmp_path / "r", metric="test_acc")
-    assert [p.name for p in paths] == ["r.png", "r.pdf"]
-    assert paths[0].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and paths[1].read_bytes()[:5] == b"%PDF-"
+def test_study_files(tmp_path: Path) -> None:
     text = write_study_files(tmp_path / "o", UNITS, 95.0, ["A", "B"], metric="test_acc")
     assert (tmp_path / "o" / "summary.md").read_text() == text
     assert (tmp_path / "o" / "wins.csv").read_text().splitlines() == ["strategy,A,B", "A,0,1", "B,1,0"]
     assert (tmp_path / "o" / "wall_time.csv").read_text().splitlines()[0] == "strategy,seed,step,wall_time"
     summary = (tmp_path / "o" / "summary.csv").read_text().splitlines()
     assert summary[0].startswith("strategy,n_seeds,final_mean,final_se") and summary[1].startswith("A,2,93.5,")
-
-
-def test_plot_without_simulated_time(tmp_path: Path) -> None:
-    untimed = [unit("A", 0, [90.0, 91.0], times=[math.nan, math.nan])]
-    assert plot_regret(untimed, 95.0, tmp_path / "r")[0].exists()
 
 
 def test_no_finished_unit_writes_a_note(tmp_path: Path) -> None:
