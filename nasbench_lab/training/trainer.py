@@ -212,11 +212,8 @@ def train(
     generator = torch.Generator().manual_seed(int(seed))
     curves = {name: np.full(recipe.n_epochs, np.nan) for name in CURVE_METRICS}
     eval_times: list[float] = []
-    loss_sum = torch.zeros((), device=rt.device)
-    correct = torch.zeros((), device=rt.device, dtype=torch.long)
-    seen, step, point = 0, 0, 0
-    rt.sync()
-    interval_start = time.perf_counter()
+    interval = _Interval(rt)
+    step, point = 0, 0
     for _epoch in range(cfg["epochs"]):
         for batch in batches(indices, cfg["batch_size"], generator):
             if point == len(checkpoints):
@@ -225,29 +222,68 @@ def train(
                 group["lr"] = learning_rate(cfg, step, steps_per_epoch)
             images, labels = data.train_batch(batch, generator, augment=cfg["augment"])
             loss, n_correct = _sgd_step(step_model, optimizer, rt.prepare(images), labels, rt)
-            loss_sum += loss * len(labels)
-            correct += n_correct
-            seen += len(labels)
+            interval.add(loss, n_correct, len(labels))
             step += 1
             if step == checkpoints[point]:
-                rt.sync()
-                curves["train_time"][point] = time.perf_counter() - interval_start
-                _record_train(curves, point, loss_sum.item(), correct.item(), seen, arch, seed, recipe)
+                curves["train_time"][point] = interval.seconds()
+                _record_train(curves, point, interval.loss_sum.item(), interval.correct.item(), interval.seen, arch, seed, recipe)
                 eval_times.append(_record_eval(curves, point, step_model, data, rt))
                 _check_eval(curves, point, arch, seed, recipe)
-                loss_sum.zero_(), correct.zero_()
-                seen, point = 0, point + 1
+                point += 1
                 model.train()
-                rt.sync()
-                interval_start = time.perf_counter()
+                interval.restart()
+    return _run_record(arch, seed, cfg, data, model, rt, curves, eval_times)
+
+
+class _Interval:
+    """Training loss, correct predictions and images seen since the last evaluation point, and its start.
+
+    The sums stay on the device (no sync per step); :meth:`seconds` syncs before reading the clock.
+    """
+
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+        self.loss_sum = torch.zeros((), device=rt.device)
+        self.correct = torch.zeros((), device=rt.device, dtype=torch.long)
+        self.seen = 0
+        self._start_clock()
+
+    def add(self, loss: torch.Tensor, n_correct: torch.Tensor, n: int) -> None:
+        """Count one batch of ``n`` images with mean loss ``loss``."""
+        self.loss_sum += loss * n
+        self.correct += n_correct
+        self.seen += n
+
+    def seconds(self) -> float:
+        """Wall-clock seconds since the interval started, once queued device work is done."""
+        self.rt.sync()
+        return time.perf_counter() - self.start
+
+    def restart(self) -> None:
+        """Zero the sums and start the clock again (after an evaluation, which is not training time)."""
+        self.loss_sum.zero_(), self.correct.zero_()
+        self.seen = 0
+        self._start_clock()
+
+    def _start_clock(self) -> None:
+        self.rt.sync()
+        self.start = time.perf_counter()
+
+
+def _run_record(
+    arch: Arch, seed: int, cfg: dict[str, Any], data: DeviceData, model: nn.Module, rt: Runtime,
+    curves: dict[str, np.ndarray], eval_times: list[float],
+) -> RunRecord:
+    """The finished run's record: its curves, mean eval time, exact params/FLOPs and measured latency."""
+    sizes = dict(C=cfg["C"], N=cfg["N"], in_channels=data.image_shape[0], num_classes=data.num_classes)
     test_images = data.eval_split("test")[0][: cfg["batch_size"]]
     return RunRecord(
         arch_index=arch.index,
         seed=int(seed),
         curves=curves,
         eval_time=float(np.mean(eval_times)),
-        params=count_params(arch, C=cfg["C"], N=cfg["N"], in_channels=data.image_shape[0], num_classes=data.num_classes),
-        flops=count_flops(arch, C=cfg["C"], N=cfg["N"], in_channels=data.image_shape[0], num_classes=data.num_classes, image_size=data.image_shape[-1]),
+        params=count_params(arch, **sizes),
+        flops=count_flops(arch, **sizes, image_size=data.image_shape[-1]),
         latency=measure_latency(model, test_images, rt),
     )
 
