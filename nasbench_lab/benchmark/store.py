@@ -15,6 +15,7 @@ open :class:`Benchmark` keeps reading the version it opened until it reloads (it
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from collections.abc import Callable, Iterable
@@ -275,12 +276,19 @@ class Benchmark:
         Raises:
             ConfigError: no proxy ``name`` stored (the message lists the stored ones).
         """
+        return [int(s) for s in self._proxy_data(dataset, name, recipe)["proxy_seeds"]]
+
+    def proxy_settings(self, dataset: str, name: str, recipe: str | None = None) -> dict[str, Any]:
+        """The settings ``name``'s scores were computed with (network, minibatch, definition), as stored."""
+        return dict(json.loads(self._proxy_data(dataset, name, recipe)["settings"]))
+
+    def _proxy_data(self, dataset: str, name: str, recipe: str | None) -> dict[str, Any]:
         table = self._table(dataset, recipe)
         if name not in table.proxy_names:
             stored = ", ".join(table.proxy_names) or "none"
             raise ConfigError(f"no proxy {name!r} stored for {dataset}/{table.recipe.name} (stored: {stored})")
         with self.reading():
-            return [int(s) for s in table.proxy(name)["proxy_seeds"]]
+            return table.proxy(name)
 
     # ------------------------------------------------------------------ queries (see query.py)
     def query(

@@ -475,9 +475,18 @@ class BenchmarkWriter:
         if stored is not None and str(stored) != text:
             raise ConfigError(
                 f"proxy {proxy!r} of {dataset}/{recipe_name} was computed with settings "
-                f"{stored}, not {text}: store it under another proxy name"
+                f"{stored}, not {text}: drop the stored scores first (`nasbench-lab proxies compute "
+                "--recompute`) or store these under another proxy name"
             )
         sub = group.require_group(proxy)
         seed_pos = proxy_seed_column(sub, int(seed), text)
         scatter_rows(sub["score"], idx[last], seed_pos, score_arr)
         scatter_rows(sub["time"], idx[last], seed_pos, time_arr)
+
+    def delete_proxy(self, dataset: str, recipe_name: str, proxy: str) -> bool:
+        """Drop every stored score and time of ``proxy`` (all archs and proxy seeds); False if none stored."""
+        group = self._group(dataset, recipe_name)["proxies"]
+        if proxy not in group:
+            return False
+        del group[proxy]
+        return True

@@ -34,10 +34,13 @@ class Proxy(ABC):
             except for its shape.
         higher_is_better: the sign convention of the score (all registered proxies are oriented so that
             a larger score is meant to predict a better network).
+        definition: a note on a revised definition, stored with the scores (empty for the first one), so
+            scores computed under an earlier definition are refused rather than mixed with new ones.
     """
 
     needs_data: ClassVar[bool] = True
     higher_is_better: ClassVar[bool] = True
+    definition: ClassVar[str] = ""
 
     @abstractmethod
     def score(self, net: nn.Module, x: torch.Tensor, y: torch.Tensor, loss_fn: LossFn) -> float:

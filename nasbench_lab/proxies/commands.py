@@ -39,7 +39,7 @@ def _compute(args: argparse.Namespace) -> int:
     n = compute_proxies(
         _bench(args), args.dataset, recipe=args.recipe, proxies=proxies, archs=archs, seeds=seeds,
         batch_size=args.batch_size, workers=args.workers, executor=args.executor, address=args.address,
-        chunk_size=args.chunk_size, data_root=args.data_root,
+        chunk_size=args.chunk_size, data_root=args.data_root, recompute=args.recompute,
     )
     print(f"scored {n} (arch, seed) pairs; stored in {_bench(args)}")
     return 0
@@ -88,6 +88,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     compute.add_argument("--address", help="Ray cluster address (ray executor)")
     compute.add_argument("--chunk-size", type=int, default=128, help="archs per task and per write")
     compute.add_argument("--data-root", help="directory of file-based datasets")
+    compute.add_argument(
+        "--recompute", action="store_true",
+        help="first drop every stored score of the named proxies (all archs and seeds), e.g. after a proxy's "
+        "definition changed; without it, stored (arch, seed) pairs are skipped",
+    )
     compute.set_defaults(func=_compute)
 
     evaluate = sub.add_parser(

@@ -65,10 +65,16 @@ class ProxyJob:
 
     def settings(self, proxy: str) -> dict[str, object]:
         """The settings stored with ``proxy``'s scores."""
-        return {"dataset": self.dataset, "C": self.C, "N": self.N, "in_channels": self.in_channels,
-                "num_classes": self.num_classes, "batch_size": self.batch_size,
-                "init": "torch default, torch.manual_seed(seed)", "loss": "cross_entropy",
-                "batch": "seeded draw of training images, normalised, not augmented", "proxy": proxy}
+        settings: dict[str, object] = {
+            "dataset": self.dataset, "C": self.C, "N": self.N, "in_channels": self.in_channels,
+            "num_classes": self.num_classes, "batch_size": self.batch_size,
+            "init": "torch default, torch.manual_seed(seed)", "loss": "cross_entropy",
+            "batch": "seeded draw of training images, normalised, not augmented", "proxy": proxy,
+        }
+        definition = PROXIES.get(proxy).definition
+        if definition:
+            settings["definition"] = definition
+        return settings
 
 
 def minibatch(dataset: str, batch_size: int, seed: int, data_root: str | None = None) -> tuple[torch.Tensor, torch.Tensor]:
@@ -168,6 +174,7 @@ def compute_proxies(
     chunk_size: int = 128,
     data_root: str | None = None,
     progress: bool = True,
+    recompute: bool = False,
 ) -> int:
     """Compute proxies for many archs and store them in the benchmark file; resumable.
 
@@ -185,6 +192,8 @@ def compute_proxies(
         chunk_size: archs per task and per write.
         data_root: directory of file-based datasets.
         progress: show a progress bar.
+        recompute: first drop every stored score of the named proxies (all archs and seeds, not only
+            ``archs``), e.g. after a proxy's definition changed; otherwise stored pairs are skipped.
 
     Returns:
         The number of (arch, seed) pairs computed now (pairs already stored are skipped).
@@ -212,6 +221,10 @@ def compute_proxies(
                    data.image_shape[0], data.num_classes, batch_size, data_root)
     indices = np.arange(N_ARCHS) if archs is None else np.unique(check_indices(archs))
     with FileLock(lock_path(path), what=str(path)):
+        if recompute:
+            with BenchmarkWriter(path) as writer:
+                dropped = [p for p in job.proxies if writer.delete_proxy(dataset, recipe_name, p)]
+            log.info("dropped the stored scores of %s", ", ".join(dropped) or "nothing")
         work = []
         with Benchmark.open(path) as bench:
             for seed in seeds:

@@ -303,6 +303,7 @@ def test_proxies(bench: Benchmark) -> None:
     np.testing.assert_allclose(bench.proxy_time(idx, "digits", "syn_quality"), time[idx].mean(axis=1))
     np.testing.assert_allclose(bench.proxy_time(idx, "digits", "syn_quality", seed=1), time[idx, 1])
     assert bench.proxy_seeds("digits", "syn_quality") == [0, 1]
+    assert isinstance(bench.proxy_settings("digits", "syn_quality"), dict)
     with pytest.raises(ConfigError, match="syn_params, syn_quality"):
         bench.proxy([0], "digits", "synflow")
     with pytest.raises(ConfigError, match="syn_params, syn_quality"):

@@ -85,6 +85,25 @@ def test_compute_store_resume_and_evaluate(bench: Path, tmp_path: Path) -> None:
     assert rows["params"].spearman == pytest.approx(correlate(params, acc)[1])
 
 
+def test_changed_definition_is_refused_until_recomputed(bench: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    compute_proxies(bench, "digits", proxies=["params", "snip"], archs=ARCHS, batch_size=16, progress=False)
+    monkeypatch.setattr(PROXIES.get("params"), "definition", "v2: test revision")
+    # resuming with a new definition would mix two definitions in one column: refused
+    with pytest.raises(ConfigError, match="--recompute"):
+        compute_proxies(bench, "digits", proxies=["params"], archs=[1, 2], batch_size=16, progress=False)
+    with Benchmark.open(bench) as b:
+        snip_before = b.proxy(ARCHS, "digits", "snip")
+    # --recompute drops every stored params score (not only the archs asked for) and computes afresh
+    assert compute_proxies(bench, "digits", proxies=["params"], archs=[1, 2], batch_size=16, progress=False,
+                           recompute=True) == 2
+    with Benchmark.open(bench) as b:
+        assert np.isfinite(b.proxy([1, 2], "digits", "params")).all()
+        assert np.isnan(b.proxy(ARCHS, "digits", "params", missing="nan")).all()
+        np.testing.assert_array_equal(b.proxy(ARCHS, "digits", "snip"), snip_before)  # other proxies kept
+        assert b.proxy_settings("digits", "params")["definition"] == "v2: test revision"
+        assert "definition" not in b.proxy_settings("digits", "snip")
+
+
 def test_compute_refuses_a_locked_file(bench: Path) -> None:
     with FileLock(lock_path(bench)):
         with pytest.raises(Exception, match="another process"):
@@ -138,3 +157,24 @@ def test_input_independent_cells_give_nan_not_numbers(index: int, nwot_defined: 
     assert math.isfinite(PROXIES.get("nwot")().score(net, x, y, F.cross_entropy)) == nwot_defined
     for name in ("synflow", "snip", "params"):
         assert math.isfinite(PROXIES.get(name)().score(net, x, y, F.cross_entropy)), name
+
+
+# connected cells with a conv behind none edges only (a BN whose input is identically zero)
+@pytest.mark.parametrize("index", [6, 9, 13, 42])
+def test_zen_leaves_dead_path_bn_out(index: int) -> None:
+    from nasbench_lab.space import Arch
+
+    assert Arch.from_index(index).is_valid
+    torch.manual_seed(0)
+    net = build_network(index, C=4, N=1, in_channels=1, num_classes=10)
+    x, y = minibatch("digits", 16, seed=0)
+    variances: list[float] = []
+    hooks = [m.register_forward_pre_hook(lambda _m, inp: variances.append(float(inp[0].var())))
+             for m in net.modules() if isinstance(m, torch.nn.BatchNorm2d)]
+    with torch.no_grad():
+        net.train()(x)
+    for hook in hooks:
+        hook.remove()
+    assert 0.0 in variances  # the cell really has a dead-path BN
+    assert math.isfinite(PROXIES.get("zen")().score(net, x, y, F.cross_entropy))
+
