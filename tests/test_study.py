@@ -390,10 +390,18 @@ def test_executor_arguments_are_checked(bench_path: Path, tmp_path: Path) -> Non
         run_study(spec, tmp_path / "c", address="10.0.0.1:6379", progress=False)
 
 
-@pytest.mark.parametrize("name", ["quickstart.toml", "nb201-protocol.toml"])
+@pytest.mark.parametrize("name", sorted(p.name for p in (REPO / "studies").glob("*.toml")))
 def test_shipped_specs_are_valid(name: str) -> None:
     spec = load_spec(REPO / "studies" / name)
     assert spec.strategies and spec.budget.queries or spec.budget.seconds
+
+
+def test_zc_warmstart_spec_runs_on_the_embedded_proxies(tmp_path: Path) -> None:
+    """The shipped warm-start study reads snip from the embedded benchmark (3 seeds here, 20 in the spec)."""
+    spec = dataclasses.replace(load_spec(REPO / "studies" / "zc-warmstart.toml"), seeds=(0, 1, 2))
+    outcome = run_study(spec, tmp_path / "zc", progress=False)
+    assert outcome.units_done == outcome.units_total == 9
+    assert "REA + snip warm start" in outcome.summary
 
 
 # --------------------------------------------------------------------------- real NB201 data
