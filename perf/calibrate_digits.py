@@ -51,11 +51,16 @@ def main() -> None:
                         "the measured eval_time")
     parser.add_argument("--digits-split", default=None,
                         help="try other digits split sizes 'train,valid,test' (patches data.DIGITS_SIZES)")
+    parser.add_argument("--digits-pad", type=int, default=None,
+                        help="try another crop padding for digits (patches the registered loader; shipped: 1)")
     parser.add_argument("--out", default=None)
     args = parser.parse_args()
     torch.set_num_threads(1)
     if args.digits_split:
         data.DIGITS_SIZES = tuple(int(v) for v in args.digits_split.split(","))
+    if args.digits_pad is not None:
+        shipped = data.DATASETS.get("digits")
+        data.DATASETS._items["digits"] = lambda root=None: replace(shipped(root), pad=args.digits_pad)
     recipe = get_recipe("digits")
     config = dict(recipe.config)
     config.update({k: parse_value(v) for k, v in (item.split("=", 1) for item in args.set)})
@@ -87,6 +92,7 @@ def main() -> None:
     result = {
         "config": {k: v for k, v in config.items() if k != "seeds"},
         "digits_split": list(data.DIGITS_SIZES),
+        "digits_pad": args.digits_pad if args.digits_pad is not None else 1,
         "eval_points": n_points,
         "final_only": args.final_only,
         "n_archs": int(len(archs)),
