@@ -24,7 +24,8 @@ import torch
 from nasbench_lab.benchmark.schema import CURVE_METRICS, RunRecord
 from nasbench_lab.space import Arch
 from nasbench_lab.training.executors import LocalExecutor
-from nasbench_lab.training.fill import ArchSelection, TrainJob, default_job, fill, fill_provenance
+from nasbench_lab.training.fill import ArchSelection, fill
+from nasbench_lab.training.jobs import TrainJob, default_job, fill_provenance
 from nasbench_lab.training.journal import BenchmarkTarget
 from nasbench_lab.training.recipes import get_recipe
 from nasbench_lab.training.trainer import train

@@ -124,7 +124,8 @@ def _recipe(name: str, dataset: str, bench: str | None) -> Any:
 def run_fill(args: argparse.Namespace) -> int:
     """Handler of ``nasbench-lab fill``."""
     from nasbench_lab.training.executors import make_executor
-    from nasbench_lab.training.fill import ArchSelection, default_job, fill, fill_provenance
+    from nasbench_lab.training.fill import ArchSelection, fill
+    from nasbench_lab.training.jobs import default_job, fill_provenance
     from nasbench_lab.training.journal import BenchmarkTarget
 
     selection = ArchSelection.parse(args.archs, sample_seed=args.sample_seed)

@@ -1,4 +1,4 @@
-"""Fill a benchmark's missing entries by training them: the crash-safe engine and the trainer's glue.
+"""Fill a benchmark's missing entries by training them: the crash-safe engine.
 
 How a fill runs (:func:`fill`):
 
@@ -11,8 +11,8 @@ How a fill runs (:func:`fill`):
    atomic replace, then empty the journal.
 
 Only the main process writes the journal and the benchmark file; workers only train. Which entries
-are missing is decided in :mod:`.planning` (``ArchSelection`` and ``plan_tasks`` stay importable from
-here).
+are missing is decided in :mod:`.planning`, what a worker does in :mod:`.jobs` (their public names
+stay importable from here).
 """
 
 from __future__ import annotations
@@ -23,18 +23,16 @@ import sys
 import time
 from collections import deque
 from dataclasses import dataclass, field, replace
-from functools import partial
-from typing import Any, Callable, Protocol, Sequence
+from typing import Any, Protocol, Sequence
 
 import numpy as np
 
-from nasbench_lab import space
-from nasbench_lab.benchmark.schema import Recipe, RunRecord
+from nasbench_lab.benchmark.schema import Recipe
 from nasbench_lab.errors import ConfigError, NasbenchLabError
-from nasbench_lab.space import Arch
 from nasbench_lab.training.executors import Executor, Task, TaskResult
 from nasbench_lab.training.filelock import FileLock, lock_path
 from nasbench_lab.training.journal import Journal, failure_entry, journal_path, run_entry
+from nasbench_lab.training.jobs import TrainJob, arch_latency, default_job, fill_provenance, network_figures
 from nasbench_lab.training.planning import ArchSelection, plan_tasks
 
 __all__ = [
@@ -43,52 +41,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-TrainFn = Callable[..., RunRecord]
-LatencyFn = Callable[[int, str, Recipe], float]
-FiguresFn = Callable[[str, Recipe], dict[str, np.ndarray]]
-
-
-# --------------------------------------------------------------------------- the work done by a worker
-@dataclass(frozen=True)
-class TrainJob:
-    """What a worker does with a task: train the arch and measure its class members' latency.
-
-    Picklable as long as ``train_fn`` and ``latency_fn`` are module-level functions.
-
-    Attributes:
-        train_fn: ``train(arch, dataset, recipe, seed, **train_kwargs) -> RunRecord``; ``None`` means
-            nasbench-lab's trainer (imported in the worker, so the main process need not load torch).
-        train_kwargs: extra keyword arguments (device, threads, data_root, ...).
-        latency_fn: ``latency(arch_index, dataset, recipe) -> seconds`` for mapped members, or
-            ``None`` to leave their latency NaN.
-        figures_fn: ``figures(dataset, recipe) -> {"params": (15625,), "flops": (15625,)}``, run once
-            in the main process so every arch gets its own exact figures, or ``None``.
-    """
-
-    train_fn: TrainFn | None = None
-    train_kwargs: dict[str, Any] = field(default_factory=dict)
-    latency_fn: LatencyFn | None = None
-    figures_fn: FiguresFn | None = None
-
-    def __call__(self, task: Task) -> TaskResult:
-        """Train ``task`` and check that the record is the entry that was asked for."""
-        train_fn = self.train_fn
-        if train_fn is None:
-            from nasbench_lab.training.trainer import train as train_fn
-        record = train_fn(Arch.from_index(task.arch_index), task.dataset, task.recipe, task.seed, **self.train_kwargs)
-        if (record.arch_index, record.seed) != (task.arch_index, task.seed):
-            raise ValueError(
-                f"trainer returned arch {record.arch_index} seed {record.seed} for arch {task.arch_index} "
-                f"seed {task.seed}"
-            )
-        record.check(task.recipe)
-        if self.latency_fn is None or not task.measure_members:
-            latency = tuple(math.nan for _ in task.members)
-        else:
-            latency = tuple(float(self.latency_fn(m, task.dataset, task.recipe)) for m in task.members)
-        return TaskResult(task=task, record=record, member_latency=latency)
-
 
 # --------------------------------------------------------------------------- the engine
 class FillTarget(Protocol):
@@ -308,72 +260,6 @@ class _Drive:
             self.journal.clear()
             log.info("folded %d journal entries (%d trained so far)", len(self.pending), self.report.trained)
         self.pending, self.pending_runs = [], 0
-
-
-# --------------------------------------------------------------------------- the real trainer's glue
-def network_figures(dataset: str, recipe: Recipe, *, data_root: str | None = None) -> dict[str, np.ndarray]:
-    """Exact params and FLOPs (millions) of all 15,625 archs' networks under ``recipe`` on ``dataset``.
-
-    Returns:
-        ``{"params": (15625,), "flops": (15625,)}``.
-    """
-    from nasbench_lab.training.data import load_dataset
-    from nasbench_lab.training.network import flops_many, params_many
-
-    data = load_dataset(dataset, root=data_root)
-    sizes = dict(C=recipe.config["C"], N=recipe.config["N"], in_channels=data.image_shape[0], num_classes=data.num_classes)
-    indices = space.all_indices()
-    return {
-        "params": params_many(indices, **sizes),
-        "flops": flops_many(indices, **sizes, image_size=data.image_shape[-1]),
-    }
-
-
-def arch_latency(
-    arch_index: int, dataset: str, recipe: Recipe, *, device: str = "cpu", threads: int = 1, data_root: str | None = None
-) -> float:
-    """Seconds per forward pass of one test batch through ``arch_index``'s network, as the trainer measures it."""
-    from nasbench_lab.training.data import load_dataset
-    from nasbench_lab.training.network import build_network
-    from nasbench_lab.training.trainer import Runtime, measure_latency
-
-    runtime = Runtime.for_device(device, threads)
-    data = load_dataset(dataset, root=data_root, device=runtime.device)
-    cfg = recipe.config
-    model = build_network(arch_index, C=cfg["C"], N=cfg["N"], in_channels=data.image_shape[0], num_classes=data.num_classes)
-    model = model.to(runtime.device)
-    if runtime.channels_last:
-        import torch
-
-        model = model.to(memory_format=torch.channels_last)
-    return measure_latency(model, data.eval_split("test")[0][: cfg["batch_size"]], runtime)
-
-
-def default_job(
-    *, device: str = "cpu", threads: int = 1, data_root: str | None = None, compile: bool = False,
-    train_fn: TrainFn | None = None,
-) -> TrainJob:
-    """The job of a real fill: nasbench-lab's trainer, member latency and exact figures.
-
-    Args:
-        device, threads, data_root, compile: passed to the trainer.
-        train_fn: another trainer with the same signature (tests, custom trainers).
-    """
-    return TrainJob(
-        train_fn=train_fn,
-        train_kwargs={"device": device, "threads": threads, "data_root": data_root, "compile": compile},
-        latency_fn=partial(arch_latency, device=device, threads=threads, data_root=data_root),
-        figures_fn=partial(network_figures, data_root=data_root),
-    )
-
-
-def fill_provenance(device: str) -> dict[str, str]:
-    """Provenance of recipes a fill creates."""
-    import platform
-
-    from nasbench_lab import __version__
-
-    return {"source": f"nasbench-lab fill (nasbench-lab {__version__} trainer)", "device": f"{device} on {platform.machine()}"}
 
 
 class OnDemandFiller:

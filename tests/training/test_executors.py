@@ -18,7 +18,8 @@ from nasbench_lab.training.executors import (
     make_executor,
     run_task,
 )
-from nasbench_lab.training.fill import ArchSelection, TrainJob, fill
+from nasbench_lab.training.fill import ArchSelection, fill
+from nasbench_lab.training.jobs import TrainJob
 
 RECIPE = Recipe(name="tiny", eval_points=(1.0, 2.0))
 

@@ -11,7 +11,8 @@ from nasbench_lab.benchmark.schema import Recipe
 from nasbench_lab.errors import ConfigError
 from nasbench_lab.training.executors import InlineExecutor
 from nasbench_lab.training.filelock import FileLock, FillLockedError, lock_path
-from nasbench_lab.training.fill import TrainJob, fill, recover
+from nasbench_lab.training.fill import fill, recover
+from nasbench_lab.training.jobs import TrainJob
 from nasbench_lab.training.journal import Journal, journal_path, record_to_json, run_entry
 from nasbench_lab.training.planning import ArchSelection
 
@@ -111,7 +112,8 @@ def test_bad_engine_settings_are_refused(tmp_path) -> None:
 
 # --------------------------------------------------------------------------- on-demand filling
 from nasbench_lab.benchmark.store import Benchmark  # noqa: E402
-from nasbench_lab.training.fill import FillError, OnDemandFiller, default_job  # noqa: E402
+from nasbench_lab.training.fill import FillError, OnDemandFiller  # noqa: E402
+from nasbench_lab.training.jobs import default_job  # noqa: E402
 from nasbench_lab.training.journal import BenchmarkTarget  # noqa: E402
 
 
