@@ -1,11 +1,10 @@
 """Writing benchmark files, atomically.
 
-:class:`BenchmarkWriter` never modifies a benchmark file in place. It works on a temporary copy beside
-the target (``<name>.<pid>-<token>.tmp.h5``) and, on a clean exit from its ``with`` block, flushes,
-fsyncs and renames the copy over the target with :func:`os.replace`. On an exception the copy is
-deleted and the target is untouched, so a reader never sees a half-written file. Keeping to one writer
-per path at a time is the caller's job (the fill engine takes a lock); two concurrent writers cannot
-corrupt the target, but the last one to finish wins.
+:class:`BenchmarkWriter` never modifies a benchmark file in place: it writes through an
+:class:`~nasbench_lab.benchmark.atomic.AtomicH5File` (a temporary copy beside the target, renamed over
+it on a clean exit from the ``with`` block, deleted on an exception), so a reader never sees a
+half-written file. Keeping to one writer per path at a time is the caller's job (the fill engine takes
+a lock); two concurrent writers cannot corrupt the target, but the last one to finish wins.
 
 The layout written here is documented in ``docs/format.md``.
 """
@@ -15,8 +14,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import secrets
-import shutil
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
@@ -26,6 +23,7 @@ import h5py
 import numpy as np
 
 from nasbench_lab import __version__
+from nasbench_lab.benchmark.atomic import AtomicH5File
 from nasbench_lab.benchmark.errors import BenchmarkFormatError
 from nasbench_lab.benchmark.layout import (
     RECIPE_ATTRS,
@@ -70,8 +68,7 @@ class BenchmarkWriter:
     def __init__(self, path: str | os.PathLike[str], *, overwrite: bool = False) -> None:
         self.path = Path(path)
         self.overwrite = overwrite
-        self._tmp: Path | None = None
-        self._file: h5py.File | None = None
+        self._atomic = AtomicH5File(self.path, overwrite=overwrite, cache_bytes=WRITER_CACHE_BYTES)
 
     # ------------------------------------------------------------------ lifecycle
     def __enter__(self) -> BenchmarkWriter:
@@ -90,63 +87,21 @@ class BenchmarkWriter:
         Raises:
             BenchmarkFormatError: the existing target is not a readable benchmark file.
         """
-        if self._file is not None:
+        if self._atomic.file is not None:
             raise ConfigError(f"writer for {self.path} is already open")
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp.h5")
-        exists = self.path.exists() and not self.overwrite
-        try:
-            if exists:
-                shutil.copyfile(self.path, tmp)
-                self._file = h5py.File(tmp, "a", rdcc_nbytes=WRITER_CACHE_BYTES)
-                check_root(self._file, self.path)
-            else:
-                self._file = h5py.File(
-                    tmp, "w", libver=("v110", "latest"), fs_strategy="fsm", fs_persist=True,
-                    rdcc_nbytes=WRITER_CACHE_BYTES,
-                )
-                self._init_root()
-        except BaseException as exc:
-            self._tmp = tmp
-            self.abort()
-            if isinstance(exc, OSError):
-                raise BenchmarkFormatError(
-                    f"cannot open {self.path} for writing ({exc}); it may be truncated or not a "
-                    "benchmark file: restore it or write to a new path"
-                ) from None
-            raise
-        self._tmp = tmp
+        self._atomic.open(fresh=self._init_root, check=lambda f: check_root(f, self.path))
 
     def commit(self) -> None:
         """Flush, fsync and atomically move the temporary copy over the target."""
-        if self._file is None or self._tmp is None:
-            return
-        self._file.flush()
-        self._file.close()
-        self._file = None
-        with open(self._tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
-        os.replace(self._tmp, self.path)
-        self._tmp = None
-        dir_fd = os.open(self.path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+        self._atomic.commit()
 
     def abort(self) -> None:
         """Drop the temporary copy; the target stays as it was."""
-        if self._file is not None:
-            try:
-                self._file.close()
-            finally:
-                self._file = None
-        if self._tmp is not None:
-            self._tmp.unlink(missing_ok=True)
-            self._tmp = None
+        self._atomic.abort()
 
-    def _init_root(self) -> None:
-        attrs = self._h5.attrs
+    @staticmethod
+    def _init_root(file: h5py.File) -> None:
+        attrs = file.attrs
         attrs["format"] = FORMAT_NAME
         attrs["format_version"] = FORMAT_VERSION
         attrs["n_archs"] = N_ARCHS
@@ -155,9 +110,9 @@ class BenchmarkWriter:
 
     @property
     def _h5(self) -> h5py.File:
-        if self._file is None:
+        if self._atomic.file is None:
             raise ConfigError("the writer is not open: use it as `with BenchmarkWriter(path) as writer:`")
-        return self._file
+        return self._atomic.file
 
     # ------------------------------------------------------------------ recipes and seeds
     def add_recipe(
