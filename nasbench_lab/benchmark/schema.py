@@ -21,6 +21,7 @@ from nasbench_lab.errors import ConfigError
 
 FORMAT_NAME = "nasbench-lab"
 FORMAT_VERSION = 1
+FILL_FAILURES_ATTR = "fill_failures"  # JSON list on a recipe group: entries a fill could not train
 
 # Per (arch, seed, epoch) curves; accuracies in percent as NB201 reports them, losses in nats.
 CURVE_METRICS: tuple[str, ...] = (

@@ -27,7 +27,7 @@ import numpy as np
 
 from nasbench_lab.benchmark.errors import BenchmarkFormatError, BenchmarkNotFoundError, MissingEntryError
 from nasbench_lab.benchmark.query import QueryEngine, SeedSpec
-from nasbench_lab.benchmark.schema import FORMAT_NAME, FORMAT_VERSION, METRICS, Recipe
+from nasbench_lab.benchmark.schema import FILL_FAILURES_ATTR, FORMAT_NAME, FORMAT_VERSION, METRICS, Recipe
 from nasbench_lab.benchmark.table import RecipeTable
 from nasbench_lab.errors import ConfigError
 from nasbench_lab.space import N_ARCHS, Arch, check_index, check_indices
@@ -251,6 +251,11 @@ class Benchmark:
     def provenance(self, dataset: str, recipe: str | None = None) -> dict[str, str]:
         """Where the recipe's results come from: ``source``, ``code_version``, ``date``, ``device``, ..."""
         return self._table(dataset, recipe).provenance
+
+    def fill_failures(self, dataset: str, recipe: str | None = None) -> list[dict[str, Any]]:
+        """Entries a fill could not train (``arch_index``, ``seed``, ``attempts``, last ``error``); ``[]`` if none."""
+        with self.reading():
+            return list(self._table(dataset, recipe).json_attr(FILL_FAILURES_ATTR, []))
 
     def filled(self, dataset: str, recipe: str | None = None) -> np.ndarray:
         """Which runs exist, shape ``(15625, n_seeds)`` bool (a copy)."""

@@ -94,6 +94,11 @@ class RecipeTable:
             keys = list(PROVENANCE_KEYS)
         return {k: str(attrs[k]) for k in keys if k in attrs}
 
+    def json_attr(self, name: str, default: Any) -> Any:
+        """A JSON-valued attribute of the recipe group (e.g. a fill's ``fill_failures``), or ``default``."""
+        raw = self.group.attrs.get(name)
+        return default if raw is None else json.loads(str(raw))
+
     # ------------------------------------------------------------------ masks
     @cached_property
     def filled(self) -> np.ndarray:

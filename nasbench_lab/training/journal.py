@@ -17,7 +17,7 @@ Entries are plain dicts (JSON objects):
 :class:`BenchmarkTarget` folds entries into the HDF5 benchmark file (through the atomic
 :class:`~nasbench_lab.benchmark.writer.BenchmarkWriter`) and answers what the file already holds.
 Entries that failed and have not succeeded since are kept, per recipe, in the JSON attribute
-``fill_failures`` of the recipe's group (read it with :meth:`BenchmarkTarget.failures`).
+``fill_failures`` of the recipe's group (read it with :meth:`Benchmark.fill_failures`).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 
-from nasbench_lab.benchmark.schema import Recipe, RunRecord
+from nasbench_lab.benchmark.schema import FILL_FAILURES_ATTR, Recipe, RunRecord
 from nasbench_lab.errors import ConfigError, NasbenchLabError
 from nasbench_lab.space import N_ARCHS as N_ARCHS_
 
@@ -236,7 +236,6 @@ def failure_entry(dataset: str, recipe: str, arch_index: int, seed: int, attempt
 
 
 # --------------------------------------------------------------------------- folding into the HDF5 file
-FAILURES_ATTR = "fill_failures"
 
 
 def records_of(entry: dict[str, Any]) -> list[RunRecord]:
@@ -352,14 +351,14 @@ class BenchmarkTarget:
                 records = [r for e in group if e["kind"] == "run" for r in records_of(e)]
                 if records:
                     writer.write_runs(dataset, recipe, records)
-                stored = writer.recipe_json_attr(dataset, recipe, FAILURES_ATTR, [])
+                stored = writer.recipe_json_attr(dataset, recipe, FILL_FAILURES_ATTR, [])
                 merged = merge_failures(stored, group)
                 if merged != stored:
-                    writer.set_recipe_json_attr(dataset, recipe, FAILURES_ATTR, merged)
+                    writer.set_recipe_json_attr(dataset, recipe, FILL_FAILURES_ATTR, merged)
 
     def failures(self, dataset: str, recipe: str) -> list[dict[str, Any]]:
         """Unresolved failures stored for the recipe (``[]`` if none)."""
-        import h5py
+        from nasbench_lab.benchmark.store import Benchmark
 
-        with h5py.File(self.path, "r") as file:  # same locking flags as Benchmark, which may hold it open
-            return json.loads(str(file[f"{dataset}/{recipe}"].attrs.get(FAILURES_ATTR, "[]")))
+        with Benchmark.open(self.path) as bench:
+            return bench.fill_failures(dataset, recipe)

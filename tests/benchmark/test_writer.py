@@ -338,10 +338,14 @@ def test_recipe_json_attr_round_trip(tmp_path: Path) -> None:
     with BenchmarkWriter(path) as writer:
         assert writer.recipe_json_attr("d", "r", "fill_failures", []) == []
         writer.set_recipe_json_attr("d", "r", "fill_failures", [{"arch_index": 3, "seed": 1, "attempts": 2}])
+    with Benchmark.open(path) as bench:
+        assert bench.fill_failures("d") == [{"arch_index": 3, "seed": 1, "attempts": 2}]
     with BenchmarkWriter(path) as writer:
         assert writer.recipe_json_attr("d", "r", "fill_failures", []) == [{"arch_index": 3, "seed": 1, "attempts": 2}]
         writer.set_recipe_json_attr("d", "r", "fill_failures", [])
     with h5py.File(path, "r") as raw:
         assert "fill_failures" not in raw["d/r"].attrs
+    with Benchmark.open(path) as bench:
+        assert bench.fill_failures("d") == []
     with BenchmarkWriter(path) as writer, pytest.raises(ConfigError, match="add_recipe"):
         writer.recipe_json_attr("d", "other", "x", None)
