@@ -4,7 +4,8 @@
 in the target's folder. :meth:`~AtomicH5File.commit` flushes and fsyncs the copy, renames it over the
 target with :func:`os.replace` and fsyncs the folder, so after a crash the target is either the old
 file or the new one, never a mix. :meth:`~AtomicH5File.abort` deletes the copy and leaves the target
-untouched. The fill engine removes copies left by killed processes (the pid in the name tells them).
+untouched. :func:`remove_stale_copies` deletes copies left by killed processes (the pid in the name
+tells them); the fill engine calls it before it starts.
 """
 
 from __future__ import annotations
@@ -36,6 +37,9 @@ class AtomicH5File:
         self.file: h5py.File | None = None
         self._tmp: Path | None = None
 
+    def _copy_path(self) -> Path:
+        return self.path.with_name(f"{self.path.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp.h5")
+
     def open(self, *, fresh: Callable[[h5py.File], None], check: Callable[[h5py.File], None]) -> h5py.File:
         """Open the working copy: ``check`` runs on a copy of an existing target, ``fresh`` on a new file.
 
@@ -44,7 +48,7 @@ class AtomicH5File:
             Whatever ``check`` or ``fresh`` raise; the copy is deleted first.
         """
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp.h5")
+        self._tmp = self._copy_path()
         try:
             if self.path.exists() and not self.overwrite:
                 shutil.copyfile(self.path, self._tmp)
@@ -93,3 +97,24 @@ class AtomicH5File:
         if self._tmp is not None:
             self._tmp.unlink(missing_ok=True)
             self._tmp = None
+
+
+def remove_stale_copies(path: Path) -> list[Path]:
+    """Delete the working copies of ``path`` whose writer process is gone; returns what was deleted."""
+    removed = []
+    for tmp in path.parent.glob(f"{path.name}.*-*.tmp.h5"):
+        pid = tmp.name[len(path.name) + 1 :].split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            tmp.unlink(missing_ok=True)
+            removed.append(tmp)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    return True

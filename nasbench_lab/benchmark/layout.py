@@ -5,6 +5,7 @@ itself is documented in ``docs/format.md``.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -121,3 +122,8 @@ def proxy_seed_column(sub: h5py.Group, seed: int, settings: str) -> int:
     sub.attrs["proxy_seeds"] = np.asarray(seeds + [seed], dtype=np.int64)
     return len(seeds)
 
+
+def json_attr(attrs: h5py.AttributeManager, name: str, default: Any) -> Any:
+    """A JSON-valued HDF5 attribute (e.g. a recipe's ``fill_failures``), or ``default`` when absent."""
+    raw = attrs.get(name)
+    return default if raw is None else json.loads(str(raw))

@@ -18,7 +18,7 @@ import h5py
 import numpy as np
 
 from nasbench_lab.benchmark.errors import BenchmarkFormatError
-from nasbench_lab.benchmark.layout import PROVENANCE_KEYS
+from nasbench_lab.benchmark.layout import PROVENANCE_KEYS, json_attr
 from nasbench_lab.benchmark.schema import ARCH_METRICS, CURVE_METRICS, RUN_METRICS, Recipe
 from nasbench_lab.space import N_ARCHS
 
@@ -96,8 +96,7 @@ class RecipeTable:
 
     def json_attr(self, name: str, default: Any) -> Any:
         """A JSON-valued attribute of the recipe group (e.g. a fill's ``fill_failures``), or ``default``."""
-        raw = self.group.attrs.get(name)
-        return default if raw is None else json.loads(str(raw))
+        return json_attr(self.group.attrs, name, default)
 
     # ------------------------------------------------------------------ masks
     @cached_property

@@ -24,13 +24,13 @@ import numpy as np
 
 from nasbench_lab import __version__
 from nasbench_lab.benchmark.atomic import AtomicH5File
-from nasbench_lab.benchmark.errors import BenchmarkFormatError
 from nasbench_lab.benchmark.layout import (
     RECIPE_ATTRS,
     check_name,
     check_seeds,
     check_sources,
     create_recipe_arrays,
+    json_attr,
     last_occurrence,
     proxy_seed_column,
     scatter_rows,
@@ -185,8 +185,7 @@ class BenchmarkWriter:
 
     def recipe_json_attr(self, dataset: str, recipe_name: str, name: str, default: Any) -> Any:
         """A JSON-valued attribute of the recipe group (e.g. the fill's ``fill_failures``), or ``default``."""
-        raw = self._group(dataset, recipe_name).attrs.get(name)
-        return default if raw is None else json.loads(str(raw))
+        return json_attr(self._group(dataset, recipe_name).attrs, name, default)
 
     def set_recipe_json_attr(self, dataset: str, recipe_name: str, name: str, value: Any) -> None:
         """Store ``value`` as a JSON attribute of the recipe group; an empty value removes the attribute."""

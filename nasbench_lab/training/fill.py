@@ -23,10 +23,12 @@ import sys
 import time
 from collections import deque
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any, Protocol, Sequence
 
 import numpy as np
 
+from nasbench_lab.benchmark.atomic import remove_stale_copies
 from nasbench_lab.benchmark.schema import Recipe
 from nasbench_lab.errors import ConfigError, NasbenchLabError
 from nasbench_lab.training.executors import Executor, Task, TaskResult
@@ -136,7 +138,8 @@ def fill(
     if retries < 0 or fold_every < 1:
         raise ConfigError(f"--retries must be >= 0 and --fold-every >= 1 (got {retries}, {fold_every})")
     with FileLock(lock_path(bench_path), what=str(bench_path)):
-        _remove_stale_temporaries(bench_path)
+        for tmp in remove_stale_copies(Path(bench_path)):
+            log.info("removed %s, left by a writer that was killed", tmp)
         journal = Journal(journal_path(bench_path))
         report = FillReport(recovered=recover(journal, target))
         tasks = _prepare_and_plan(target, job, dataset, recipe, seeds, selection)
@@ -159,31 +162,6 @@ def _prepare_and_plan(
     tasks = plan_tasks(filled, file_seeds, seeds, selection, dataset, recipe)
     log.info("%d entries to train (%s, recipe %s, seeds %s)", len(tasks), dataset, recipe.name, list(seeds))
     return tasks
-
-
-def _remove_stale_temporaries(bench_path: str) -> None:
-    """Delete temporary copies that writers killed mid-fold left beside the file (their pid is gone)."""
-    import os
-    from pathlib import Path
-
-    path = Path(bench_path)
-    for tmp in path.parent.glob(f"{path.name}.*-*.tmp.h5"):
-        pid = tmp.name[len(path.name) + 1 :].split("-", 1)[0]
-        if pid.isdigit() and not _alive(int(pid)):
-            log.info("removing %s, left by a writer that was killed", tmp)
-            tmp.unlink(missing_ok=True)
-
-
-def _alive(pid: int) -> bool:
-    import os
-
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # exists, owned by someone else
-        return True
-    return True
 
 
 class _Drive:

@@ -32,6 +32,8 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 
 from nasbench_lab.benchmark.schema import FILL_FAILURES_ATTR, Recipe, RunRecord
+from nasbench_lab.benchmark.store import Benchmark
+from nasbench_lab.benchmark.writer import BenchmarkWriter
 from nasbench_lab.errors import ConfigError, NasbenchLabError
 from nasbench_lab.space import N_ARCHS as N_ARCHS_
 
@@ -266,12 +268,6 @@ def merge_failures(stored: list[dict[str, Any]], entries: list[dict[str, Any]]) 
     return [table[k] for k in sorted(table, key=lambda k: (k[1], k[0]))]
 
 
-def _writer(path: Path) -> Any:
-    from nasbench_lab.benchmark.writer import BenchmarkWriter
-
-    return BenchmarkWriter(path)
-
-
 class BenchmarkTarget:
     """The HDF5 benchmark file as the fill engine sees it.
 
@@ -286,8 +282,6 @@ class BenchmarkTarget:
 
     def _stored(self, dataset: str, recipe: str) -> tuple[list[int] | None, np.ndarray | None]:
         """Seeds and per-arch params of the recipe in the file (``None, None`` if it has no such recipe)."""
-        from nasbench_lab.benchmark.store import Benchmark
-
         if not self.path.exists():
             return None, None
         with Benchmark.open(self.path) as bench:
@@ -314,7 +308,7 @@ class BenchmarkTarget:
         if stored_seeds is not None and not new_seeds and not need_figures:
             self._check_recipe(dataset, recipe)
             return
-        with _writer(self.path) as writer:
+        with BenchmarkWriter(self.path) as writer:
             if stored_seeds is None:
                 writer.add_recipe(dataset, recipe, seeds=[int(s) for s in seeds], provenance=self.provenance)
             else:
@@ -324,8 +318,6 @@ class BenchmarkTarget:
                 writer.write_arch_metrics(dataset, recipe.name, np.arange(N_ARCHS_), **arch_metrics)
 
     def _check_recipe(self, dataset: str, recipe: Recipe) -> None:
-        from nasbench_lab.benchmark.store import Benchmark
-
         with Benchmark.open(self.path) as bench:
             stored = bench.recipe(dataset, recipe.name)
         if stored.eval_points != recipe.eval_points or stored.config != json.loads(json.dumps(recipe.config)):
@@ -336,8 +328,6 @@ class BenchmarkTarget:
 
     def filled(self, dataset: str, recipe: str) -> tuple[np.ndarray, list[int]]:
         """The file's filled mask ``(15625, n_seeds)`` and its seed values."""
-        from nasbench_lab.benchmark.store import Benchmark
-
         with Benchmark.open(self.path) as bench:
             return bench.filled(dataset, recipe), bench.seeds(dataset, recipe)
 
@@ -346,7 +336,7 @@ class BenchmarkTarget:
         groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
         for entry in entries:
             groups.setdefault((entry["dataset"], entry["recipe"]), []).append(entry)
-        with _writer(self.path) as writer:
+        with BenchmarkWriter(self.path) as writer:
             for (dataset, recipe), group in groups.items():
                 records = [r for e in group if e["kind"] == "run" for r in records_of(e)]
                 if records:
@@ -358,7 +348,5 @@ class BenchmarkTarget:
 
     def failures(self, dataset: str, recipe: str) -> list[dict[str, Any]]:
         """Unresolved failures stored for the recipe (``[]`` if none)."""
-        from nasbench_lab.benchmark.store import Benchmark
-
         with Benchmark.open(self.path) as bench:
             return bench.fill_failures(dataset, recipe)

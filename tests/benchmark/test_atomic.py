@@ -63,3 +63,22 @@ def test_overwrite_starts_empty_and_failed_checks_leave_nothing(tmp_path: Path) 
     with pytest.raises(BenchmarkFormatError, match="cannot open"):
         AtomicH5File(target).open(fresh=_mark("unused"), check=_no_check)
     assert _temporaries(tmp_path) == []
+
+
+def test_remove_stale_copies_keeps_live_writers(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    target = tmp_path / "t.h5"
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True, check=True)
+    stale = tmp_path / f"t.h5.{int(dead.stdout)}-abcd1234.tmp.h5"
+    live = tmp_path / f"t.h5.{os.getpid()}-abcd1234.tmp.h5"
+    other = tmp_path / f"other.h5.{int(dead.stdout)}-abcd1234.tmp.h5"
+    for path in (stale, live, other):
+        path.write_bytes(b"copy")
+    from nasbench_lab.benchmark.atomic import remove_stale_copies
+
+    assert remove_stale_copies(target) == [stale]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([live.name, other.name])
