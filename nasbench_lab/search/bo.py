@@ -71,22 +71,14 @@ def acquisition_values(
 def make_predictor_factory(name: str, params: dict[str, Any]) -> Any:
     """A zero-argument callable that builds the registered predictor ``name`` with ``params``.
 
-    Uses :func:`nasbench_lab.predictors.spec.make_predictor` when it exists, else the registry.
+    The parameters are checked once, now, so a bad surrogate fails when the strategy is built.
 
     Raises:
-        ConfigError: unknown predictor name.
+        ConfigError: unknown predictor name or parameter.
     """
-    import nasbench_lab.predictors as predictors_pkg  # noqa: F401  (registers the built-in predictors)
-    from nasbench_lab.predictors.base import PREDICTORS
+    from nasbench_lab.predictors.spec import make_predictor
 
-    try:
-        from nasbench_lab.predictors.spec import make_predictor  # type: ignore[attr-defined]
-    except ImportError:
-        make_predictor = None
-    if make_predictor is None:
-        cls = PREDICTORS.get(name)
-        return lambda: cls(**params)
-    make_predictor(name, **params)  # validate once, now, so a bad spec fails at construction
+    make_predictor(name, **params)
     return lambda: make_predictor(name, **params)
 
 
