@@ -27,7 +27,6 @@ import torch  # noqa: E402
 from nasbench_lab import space  # noqa: E402
 from nasbench_lab.search.base import STRATEGIES, Observation  # noqa: E402
 from nasbench_lab.search.common import onehot_table  # noqa: E402
-import nasbench_lab.search  # noqa: E402,F401
 
 torch.set_num_threads(1)
 RNG = np.random.default_rng(0)

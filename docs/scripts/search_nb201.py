@@ -22,7 +22,6 @@ from pathlib import Path  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-import nasbench_lab.search  # noqa: E402,F401
 from nasbench_lab.search.base import STRATEGIES  # noqa: E402
 from nasbench_lab.search.common import run_on_table  # noqa: E402
 
