@@ -30,9 +30,10 @@ its input and output nodes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Callable
+from typing import Any
 
 import networkx as nx
 import numpy as np
@@ -246,8 +247,8 @@ def to_networkx(arch: int, pruned: bool = False) -> nx.DiGraph:
     out = nx.DiGraph()
     for k in np.flatnonzero(g.node_mask[0]):
         out.add_node(int(k), label=int(labels[k]), op=names[labels[k]])
-    for k, l in zip(*np.nonzero(g.adjacency[0])):
-        out.add_edge(int(k), int(l))
+    for src, dst in zip(*np.nonzero(g.adjacency[0])):
+        out.add_edge(int(src), int(dst))
     return out
 
 

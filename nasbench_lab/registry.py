@@ -7,8 +7,10 @@ registry is the single list of what exists: nothing else keeps names by hand.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
-from typing import Callable, Generic, Iterator, Sequence, TypeVar
+from collections.abc import Callable, Iterator, Sequence
+from typing import Generic, TypeVar
 
 from nasbench_lab.errors import ConfigError
 
@@ -48,10 +50,8 @@ class Registry(Generic[T]):
             if name in self._items:
                 raise ValueError(f"{self.kind} {name!r} is already registered")
             self._items[name] = obj
-            try:
-                setattr(obj, "registry_name", name)
-            except (AttributeError, TypeError):
-                pass
+            with contextlib.suppress(AttributeError, TypeError):
+                obj.registry_name = name
             return obj
 
         return decorate

@@ -29,9 +29,10 @@ import math
 import os
 import platform
 import subprocess
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -307,7 +308,7 @@ def write_manifest(path: Path, manifest: dict[str, Any]) -> None:
 
 def utc_now() -> str:
     """The current UTC time in ISO 8601, to the second."""
-    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+    return datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
 
 
 def sha256_file(path: Path) -> str:

@@ -7,8 +7,9 @@ metric of the incumbent. Curves are mean +- standard error over a strategy's see
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 import numpy as np
 

@@ -32,7 +32,8 @@ import importlib
 import math
 import multiprocessing
 import time
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 

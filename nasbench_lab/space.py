@@ -19,10 +19,11 @@ Vectorised helpers take and return numpy arrays of indices; shapes are ``(n,)`` 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from typing import Iterable, Literal
+from typing import Literal
 
 import numpy as np
 

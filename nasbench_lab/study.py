@@ -16,8 +16,16 @@ from typing import Any
 
 from nasbench_lab.errors import ConfigError
 from nasbench_lab.study_spec import (
-    SEED_MODES, BudgetSpec, ObjectiveSpec, ProxySpec, ReportedSpec, StrategySpec, StudySpec, load_spec,
-    spec_from_dict, strategy_class,
+    SEED_MODES,
+    BudgetSpec,
+    ObjectiveSpec,
+    ProxySpec,
+    ReportedSpec,
+    StrategySpec,
+    StudySpec,
+    load_spec,
+    spec_from_dict,
+    strategy_class,
 )
 
 __all__ = [

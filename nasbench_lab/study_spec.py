@@ -44,9 +44,10 @@ import hashlib
 import importlib
 import json
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from nasbench_lab.benchmark.schema import CURVE_METRICS
 from nasbench_lab.errors import ConfigError
@@ -71,9 +72,8 @@ def _check(key: str, value: Any, kind: str, *, low: float | None = None, choices
             raise ConfigError(f"{key} must be a non-empty string, got {value!r}")
         if choices is not None and value not in choices:
             raise ConfigError(f"{key} must be one of {', '.join(choices)}; got {value!r}")
-    elif kind == "bool":
-        if not isinstance(value, bool):
-            raise ConfigError(f"{key} must be true or false, got {value!r}")
+    elif kind == "bool" and not isinstance(value, bool):
+        raise ConfigError(f"{key} must be true or false, got {value!r}")
     if low is not None and value < low:
         raise ConfigError(f"{key} must be >= {low:g}, got {value!r}")
     return value

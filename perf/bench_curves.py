@@ -26,13 +26,15 @@ from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
+import contextlib
 
-from nasbench_lab.benchmark.store import Benchmark  # noqa: E402
-from nasbench_lab.benchmark.synthetic import make_synthetic  # noqa: E402
-from nasbench_lab.predictors import curves as C  # noqa: E402
-from nasbench_lab.predictors.base import PREDICTORS  # noqa: E402
+import numpy as np
+import torch
+
+from nasbench_lab.benchmark.store import Benchmark
+from nasbench_lab.benchmark.synthetic import make_synthetic
+from nasbench_lab.predictors import curves as C
+from nasbench_lab.predictors.base import PREDICTORS
 
 PATH = Path("/tmp/nasbench-lab-perf/curves-synthetic-200.h5")
 DATASET = "cifar10-valid"
@@ -69,10 +71,8 @@ def pow3_only(curves: np.ndarray, points: np.ndarray) -> None:
     family = C.FAMILIES["pow3"]
     x = points[: curves.shape[1]]
     for curve in curves:
-        try:
+        with contextlib.suppress(RuntimeError, ValueError, FloatingPointError):
             C.fit_family(family, x, curve / 100.0, float(points[-1]), 600)
-        except (RuntimeError, ValueError, FloatingPointError):
-            pass
 
 
 def main() -> None:
@@ -108,8 +108,9 @@ def reference(name, n, archs, y, curves, losses, points, k, tr, test, repeats) -
     if name == "lce":
         return "pow3-only curve_fit loop", median_time(lambda: pow3_only(curves[test, :k], points), repeats)
     if name == "lcsvr":
-        from nasbench_lab.encodings import encode
         from sklearn.svm import NuSVR
+
+        from nasbench_lab.encodings import encode
 
         def plain():
             x = np.hstack([C.curve_features(curves[tr, :k]), encode("onehot", archs[tr])])

@@ -13,11 +13,11 @@ import time
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-import numpy as np  # noqa: E402
+import numpy as np
+from _timing import best_of
 
-from nasbench_lab import encodings as E  # noqa: E402
-from nasbench_lab.space import N_OPS, Arch, all_indices  # noqa: E402
-from _timing import best_of  # noqa: E402  (perf/ is on sys.path when run as a script)
+from nasbench_lab import encodings as E
+from nasbench_lab.space import N_OPS, Arch, all_indices
 
 
 def naive_onehot(indices: np.ndarray) -> np.ndarray:

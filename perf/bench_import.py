@@ -23,10 +23,10 @@ import time
 from pathlib import Path
 
 import torch
+from _timing import best_of
 
 from nasbench_lab.benchmark import importers, safe_pickle
 from nasbench_lab.space import Arch
-from _timing import best_of  # noqa: E402  (perf/ is on sys.path when run as a script)
 
 SHARED = Path(__file__).resolve().parents[1] / ".." / "shared" / "nb201"
 SAMPLE = SHARED / "nats-tss-simple-sample"

@@ -19,14 +19,14 @@ import warnings
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-from pathlib import Path  # noqa: E402
+from pathlib import Path
 
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
+import numpy as np
+import torch
 
-from nasbench_lab.encodings import onehot  # noqa: E402
-from nasbench_lab.predictors import PREDICTORS, load_predictor  # noqa: E402
-from nasbench_lab.space import all_indices, ops_matrix  # noqa: E402
+from nasbench_lab.encodings import onehot
+from nasbench_lab.predictors import PREDICTORS, load_predictor
+from nasbench_lab.space import all_indices, ops_matrix
 
 ROOT = Path(__file__).resolve().parents[1]
 CSV = ROOT / ".." / "shared" / "nb201" / "nwot_arch_score_acc.csv"

@@ -32,12 +32,12 @@ from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-import h5py  # noqa: E402
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
+import h5py
+import numpy as np
+import torch
 
-from nasbench_lab.benchmark.store import Benchmark  # noqa: E402
-from nasbench_lab.benchmark.synthetic import NB201_DATASETS, make_synthetic  # noqa: E402
+from nasbench_lab.benchmark.store import Benchmark
+from nasbench_lab.benchmark.synthetic import NB201_DATASETS, make_synthetic
 
 DEFAULT_PATH = Path("/tmp/nasbench-lab-perf/nb201-synthetic-full.h5")
 N_LOOKUPS = 1_000_000
@@ -57,7 +57,7 @@ def build(path: Path, rebuild: bool) -> None:
             with Benchmark.open(path) as bench:
                 if bench.datasets == sorted(NB201_DATASETS):
                     return
-        except Exception:  # noqa: BLE001 - any unreadable cache is rebuilt
+        except Exception:
             pass
     path.parent.mkdir(parents=True, exist_ok=True)
     seconds, _ = timed(lambda: make_synthetic(path, full_size=True))
@@ -78,7 +78,7 @@ def open_and_first_query(path: Path, repeats: int = 5) -> tuple[float, float]:
         with h5py.File(path, "r") as f:
             for dataset in f:
                 for recipe in f[dataset].values():
-                    for name, dset in recipe.items():
+                    for _name, dset in recipe.items():
                         if isinstance(dset, h5py.Dataset):
                             n += dset[...].size
         return n

@@ -38,7 +38,8 @@ ARCHS = (6111, 100, 9930, 0, 3000)
 class PerSampleDataset(Dataset):
     """Images with per-sample pad+crop, optional flip and normalisation, as torchvision would do."""
 
-    def __init__(self, images: torch.Tensor, labels: torch.Tensor, scale: float, mean: torch.Tensor, std: torch.Tensor, pad: int, flip: bool) -> None:
+    def __init__(self, images: torch.Tensor, labels: torch.Tensor, scale: float, mean: torch.Tensor, std: torch.Tensor,
+                 pad: int, flip: bool) -> None:
         self.images, self.labels = images, labels
         self.scale, self.mean, self.std, self.pad, self.flip = scale, mean.view(-1, 1, 1), std.view(-1, 1, 1), pad, flip
 
@@ -60,7 +61,7 @@ class PerSampleDataset(Dataset):
 class Clock:
     """Wall and CPU seconds of a block (CPU time is the fairer figure on a shared machine)."""
 
-    def __enter__(self) -> "Clock":
+    def __enter__(self) -> Clock:
         self.wall, self.cpu = time.perf_counter(), time.process_time()
         return self
 
@@ -72,7 +73,8 @@ def reference_loop(arch: int, dataset: PerSampleDataset, cfg: dict, in_channels:
     """Time ``steps`` SGD steps of a plain DataLoader loop (fresh network, default layout)."""
     torch.manual_seed(0)
     model = build_network(arch, C=cfg["C"], N=cfg["N"], in_channels=in_channels).train()
-    opt = torch.optim.SGD(model.parameters(), lr=cfg["lr"], momentum=cfg["momentum"], nesterov=cfg["nesterov"], weight_decay=cfg["weight_decay"])
+    opt = torch.optim.SGD(model.parameters(), lr=cfg["lr"], momentum=cfg["momentum"], nesterov=cfg["nesterov"],
+                          weight_decay=cfg["weight_decay"])
     done = 0
     with Clock() as clock:
         while done < steps:

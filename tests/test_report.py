@@ -14,7 +14,13 @@ from report_fakes import UNITS, unit
 
 from nasbench_lab.errors import NasbenchLabError
 from nasbench_lab.report import (
-    UnitResult, read_trajectory, summarize, summary_markdown, trajectory_csv, wins_matrix, write_atomic,
+    UnitResult,
+    read_trajectory,
+    summarize,
+    summary_markdown,
+    trajectory_csv,
+    wins_matrix,
+    write_atomic,
     write_study_files,
 )
 

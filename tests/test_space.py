@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from nasbench_lab import space
@@ -166,7 +166,7 @@ def test_nb201_key_is_not_symmetric_for_zero_nodes() -> None:
 def test_skip_chain_equivalent(ops: tuple[int, ...]) -> None:
     # A skip 0->1 makes node 1 the input: the cell equals the one with ops fed from node 0 directly,
     # so its key must depend only on the expressions, which we check by re-deriving with node 1 = input.
-    e01, e02, e12, e03, e13, e23 = ops
+    _e01, e02, e12, e03, e13, e23 = ops
     a = space.iso_key((space.SKIP, e02, e12, e03, e13, e23))
     b = space.iso_key((space.SKIP, e12, e02, e13, e03, e23))
     assert a == b

@@ -16,7 +16,13 @@ from nasbench_lab.errors import ConfigError, NasbenchLabError
 from nasbench_lab.search.base import STRATEGIES, Observation, Proposal, Strategy
 from nasbench_lab.search.common import ConfiguredStrategy, Param
 from nasbench_lab.study import (
-    BudgetSpec, StrategySpec, StudySpec, load_spec, report_study, run_study, spec_from_dict,
+    BudgetSpec,
+    StrategySpec,
+    StudySpec,
+    load_spec,
+    report_study,
+    run_study,
+    spec_from_dict,
 )
 
 REPO = Path(__file__).resolve().parents[1]
@@ -393,7 +399,7 @@ def test_executor_arguments_are_checked(bench_path: Path, tmp_path: Path) -> Non
 @pytest.mark.parametrize("name", sorted(p.name for p in (REPO / "studies").glob("*.toml")))
 def test_shipped_specs_are_valid(name: str) -> None:
     spec = load_spec(REPO / "studies" / name)
-    assert spec.strategies and spec.budget.queries or spec.budget.seconds
+    assert (spec.strategies and spec.budget.queries) or spec.budget.seconds
 
 
 def test_zc_warmstart_spec_runs_on_the_embedded_proxies(tmp_path: Path) -> None:

@@ -23,13 +23,13 @@ import time
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-from pathlib import Path  # noqa: E402
+from pathlib import Path
 
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-from scipy.stats import kendalltau  # noqa: E402
+import numpy as np
+import torch
+from scipy.stats import kendalltau
 
-from nasbench_lab.predictors import load_predictor  # noqa: E402
+from nasbench_lab.predictors import load_predictor
 
 ROOT = Path(__file__).resolve().parents[2]
 CSV = ROOT / ".." / "shared" / "nb201" / "nwot_arch_score_acc.csv"

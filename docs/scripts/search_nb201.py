@@ -17,13 +17,13 @@ import time
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-from pathlib import Path  # noqa: E402
+from pathlib import Path
 
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
+import numpy as np
+import torch
 
-from nasbench_lab.search.base import STRATEGIES  # noqa: E402
-from nasbench_lab.search.common import run_on_table  # noqa: E402
+from nasbench_lab.search.base import STRATEGIES
+from nasbench_lab.search.common import run_on_table
 
 CSV = Path(__file__).resolve().parents[2] / ".." / "shared" / "nb201" / "nwot_arch_score_acc.csv"
 RUNS = {

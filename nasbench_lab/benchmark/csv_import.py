@@ -12,14 +12,19 @@ from __future__ import annotations
 import csv
 import gzip
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Sequence
 
 import numpy as np
 
 from nasbench_lab.benchmark.importers import (
-    NB201_RECIPES, ImportFormatError, RecipeBook, existing_recipes, nb201_recipe, provenance,
+    NB201_RECIPES,
+    ImportFormatError,
+    RecipeBook,
+    existing_recipes,
+    nb201_recipe,
+    provenance,
 )
 from nasbench_lab.benchmark.schema import ARCH_METRICS, CURVE_METRICS, METRICS, RUN_METRICS, Recipe
 from nasbench_lab.errors import ArchError, ConfigError
@@ -51,7 +56,7 @@ class ColumnMap:
             ConfigError: malformed text, unknown metric, or no dataset given.
         """
         head, sep, metric = text.rpartition("=")
-        dataset, colon, column = head.partition(":") if ":" in head else (default_dataset, "", head)
+        dataset, _colon, column = head.partition(":") if ":" in head else (default_dataset, "", head)
         if not sep or not column or not metric:
             raise ConfigError(f"cannot read --map {text!r}: write [DATASET:]COLUMN=METRIC, e.g. valid_top1=valid_acc")
         if metric not in METRICS:

@@ -18,9 +18,10 @@ import datetime as _dt
 import importlib
 import logging
 from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping, Sequence
+from typing import Any
 
 from nasbench_lab import __version__
 from nasbench_lab.benchmark.errors import ImportFormatError
@@ -70,7 +71,7 @@ def provenance(source: str, path: str | Path) -> dict[str, str]:
         "source": source,
         "path": str(Path(path).resolve()),
         "code_version": f"nasbench_lab {__version__}",
-        "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "date": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         "device": "imported (trained by the benchmark's authors)",
     }
 

@@ -20,8 +20,9 @@ Reading the files and writing the records into a benchmark: :mod:`nasbench_lab.b
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator, Mapping
 from functools import lru_cache
-from typing import Any, Iterator, Mapping
+from typing import Any
 
 import numpy as np
 

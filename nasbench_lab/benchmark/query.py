@@ -8,7 +8,7 @@ Kept apart from ``store.py`` so that the file-handling class stays short; users 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Union
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -21,9 +21,9 @@ from nasbench_lab.space import N_ARCHS
 if TYPE_CHECKING:
     from nasbench_lab.benchmark.store import Benchmark
 
-SeedSpec = Union[int, str, None]
+SeedSpec = int | str | None
 # A resolved seed: "mean", one seed position for every lookup, or a position per lookup.
-Selection = Union[str, int, np.ndarray]
+Selection = str | int | np.ndarray
 _MISSING_MODES = ("raise", "nan")
 
 

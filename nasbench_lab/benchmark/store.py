@@ -446,4 +446,4 @@ class _Reading:
             ) from None
 
 
-__all__ = ["Benchmark", "MissingEntryError", "default_benchmark_path", "check_root"]
+__all__ = ["Benchmark", "MissingEntryError", "check_root", "default_benchmark_path"]

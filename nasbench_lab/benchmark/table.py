@@ -23,7 +23,6 @@ from nasbench_lab.benchmark.schema import ARCH_METRICS, CURVE_METRICS, RUN_METRI
 from nasbench_lab.space import N_ARCHS
 
 
-
 def masked_mean(values: np.ndarray, axis: int) -> np.ndarray:
     """Mean over ``axis`` of the non-NaN values; NaN where there are none (no warning)."""
     present = ~np.isnan(values)

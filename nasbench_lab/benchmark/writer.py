@@ -15,7 +15,7 @@ import json
 import logging
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +47,7 @@ WRITER_CACHE_BYTES = 64 * 2**20  # chunk cache: a whole block of chunks stays in
 
 
 def _utc_now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 class BenchmarkWriter:

@@ -23,7 +23,7 @@ import numpy as np
 
 from nasbench_lab.registry import Registry
 
-PREDICTORS: Registry[type["Predictor"]] = Registry(
+PREDICTORS: Registry[type[Predictor]] = Registry(
     "predictor",
     autoload=tuple(f"nasbench_lab.predictors.{m}" for m in ("baselines", "curves", "gnn", "gp", "mlp", "xgb")),
 )
@@ -51,7 +51,7 @@ class Predictor(ABC):
         curves: np.ndarray | None = None,
         train_losses: np.ndarray | None = None,
         proxies: np.ndarray | None = None,
-    ) -> "Predictor":
+    ) -> Predictor:
         """Learn from ``archs`` (shape ``(n,)``) with targets ``y`` (shape ``(n,)``); return ``self``."""
 
     @abstractmethod

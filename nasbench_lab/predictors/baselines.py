@@ -29,7 +29,7 @@ class RandomPredictor(Predictor):
     def __init__(self, seed: int = 0) -> None:
         self.seed = seed
 
-    def fit(self, archs, y, *, curves=None, train_losses=None, proxies=None) -> "RandomPredictor":
+    def fit(self, archs, y, *, curves=None, train_losses=None, proxies=None) -> RandomPredictor:
         """Draw the score table (``y`` is ignored); see :class:`Predictor`."""
         check_archs(archs)
         self.scores_ = np.random.default_rng(self.seed).random(N_ARCHS)
@@ -44,7 +44,7 @@ class RandomPredictor(Predictor):
 class MeanPredictor(Predictor):
     """Predicts the mean training target for every arch (Kendall tau is undefined: all ties)."""
 
-    def fit(self, archs, y, *, curves=None, train_losses=None, proxies=None) -> "MeanPredictor":
+    def fit(self, archs, y, *, curves=None, train_losses=None, proxies=None) -> MeanPredictor:
         """Store the mean of ``y``; see :class:`Predictor`."""
         _, y = check_fit_inputs(archs, y, min_archs=1)
         self.mean_ = float(y.mean())
@@ -82,7 +82,7 @@ class ZeroCostPredictor(Predictor):
         col = arr[:, self.proxy]
         return -col if self.negate else col.copy()
 
-    def fit(self, archs, y, *, curves=None, train_losses=None, proxies=None) -> "ZeroCostPredictor":
+    def fit(self, archs, y, *, curves=None, train_losses=None, proxies=None) -> ZeroCostPredictor:
         """Check the proxy column (nothing is learned); see :class:`Predictor`."""
         if proxies is not None:
             self._scores(archs, proxies)

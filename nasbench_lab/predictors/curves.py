@@ -27,8 +27,9 @@ from __future__ import annotations
 import logging
 import warnings
 from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, ClassVar, Sequence
+from typing import ClassVar
 
 import numpy as np
 from scipy.optimize import OptimizeWarning, curve_fit
@@ -226,7 +227,7 @@ class EarlyStop(_CurvePredictor):
 
     needs_training: ClassVar[bool] = False
 
-    def fit(self, archs, y, *, curves=None, train_losses=None, proxies=None) -> "EarlyStop":
+    def fit(self, archs, y, *, curves=None, train_losses=None, proxies=None) -> EarlyStop:
         """Nothing to learn; returns ``self``."""
         return self
 
@@ -242,7 +243,7 @@ class SoTL(_CurvePredictor):
     needs_training: ClassVar[bool] = False
     predicts_scores: ClassVar[bool] = True
 
-    def fit(self, archs, y, *, curves=None, train_losses=None, proxies=None) -> "SoTL":
+    def fit(self, archs, y, *, curves=None, train_losses=None, proxies=None) -> SoTL:
         """Nothing to learn; returns ``self``."""
         return self
 
@@ -258,7 +259,7 @@ class SoTLE(_CurvePredictor):
     needs_training: ClassVar[bool] = False
     predicts_scores: ClassVar[bool] = True
 
-    def fit(self, archs, y, *, curves=None, train_losses=None, proxies=None) -> "SoTLE":
+    def fit(self, archs, y, *, curves=None, train_losses=None, proxies=None) -> SoTLE:
         """Nothing to learn; returns ``self``."""
         return self
 
@@ -303,7 +304,7 @@ class LCE(_CurvePredictor):
         self.value_range = value_range
         self.maxfev = maxfev
 
-    def fit(self, archs, y, *, curves=None, train_losses=None, proxies=None) -> "LCE":
+    def fit(self, archs, y, *, curves=None, train_losses=None, proxies=None) -> LCE:
         """Nothing to learn (the curves are fitted per arch at prediction); returns ``self``."""
         self._families()
         return self
@@ -424,7 +425,7 @@ class LcSVR(_CurvePredictor):
 
         return np.hstack([feats, np.asarray(encode(self.encoding, archs), dtype=np.float64)])
 
-    def fit(self, archs, y, *, curves=None, train_losses=None, proxies=None) -> "LcSVR":
+    def fit(self, archs, y, *, curves=None, train_losses=None, proxies=None) -> LcSVR:
         """Choose hyperparameters by cross-validation and fit; returns ``self``."""
         from scipy.stats import loguniform, uniform
         from sklearn.model_selection import KFold, RandomizedSearchCV

@@ -42,8 +42,9 @@ import multiprocessing
 import os
 import sys
 import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -51,7 +52,12 @@ from nasbench_lab.errors import ConfigError, NasbenchLabError
 from nasbench_lab.predictors import metrics as M
 from nasbench_lab.predictors.base import Predictor
 from nasbench_lab.predictors.protocol import (
-    DEFAULT_TRAIN_SIZES, EvaluationData, Protocol, default_fidelities, load_data, split,
+    DEFAULT_TRAIN_SIZES,
+    EvaluationData,
+    Protocol,
+    default_fidelities,
+    load_data,
+    split,
 )
 from nasbench_lab.predictors.results import COLUMNS, SCORE_COLUMNS, TIME_COLUMNS, EvaluationResult
 
@@ -153,7 +159,7 @@ def _score_one(
         bad = int(np.count_nonzero(~np.isfinite(y_pred)))
         if bad:
             raise NasbenchLabError(f"predict returned {bad} non-finite values")
-    except Exception as exc:  # noqa: BLE001 - any predictor failure is recorded, never dropped
+    except Exception as exc:
         log.warning("%s failed (k=%s, n=%d): %s", type(predictor).__name__, k, train.size, exc)
         row.update(status="failed", error=f"{type(exc).__name__}: {exc}")
         row.setdefault("fit_time", float("nan"))

@@ -286,7 +286,7 @@ class GPPredictor(Predictor):
             raise ConfigError(f"gp needs a dense vector encoding (onehot, path, graph), not {self.encoding!r}")
         return _torch().as_tensor(feats.astype(np.float64))
 
-    def fit(self, archs, y, *, curves=None, train_losses=None, proxies=None) -> "GPPredictor":
+    def fit(self, archs, y, *, curves=None, train_losses=None, proxies=None) -> GPPredictor:
         """Fit the kernel hyperparameters by marginal likelihood; see :class:`Predictor`."""
         _check_choice("kernel", self.kernel, GP_KERNELS)
         archs, y = check_fit_inputs(archs, y)
@@ -371,7 +371,7 @@ class WLGPPredictor(Predictor):
         log.debug("gp_wl negative MLL per depth: %s", scores)
         return min(scores, key=scores.get)
 
-    def fit(self, archs, y, *, curves=None, train_losses=None, proxies=None) -> "WLGPPredictor":
+    def fit(self, archs, y, *, curves=None, train_losses=None, proxies=None) -> WLGPPredictor:
         """Choose the WL depth and fit the GP hyperparameters; see :class:`Predictor`."""
         _check_choice("kernel", self.kernel, WL_KERNELS)
         archs, y = check_fit_inputs(archs, y)

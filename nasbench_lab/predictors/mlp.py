@@ -9,7 +9,8 @@ and ``predict_dist`` the mean and the spread (standard deviation over members), 
 
 from __future__ import annotations
 
-from typing import Any, Callable, ClassVar
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -17,7 +18,6 @@ from nasbench_lab.encodings import encode, unique_cells
 from nasbench_lab.errors import ConfigError
 from nasbench_lab.predictors._targets import TargetScaler, check_archs, check_fit_inputs
 from nasbench_lab.predictors.base import Predictor, register_predictor
-
 
 _PREDICT_CHUNK = 1024  # cells per forward pass when predicting
 
@@ -106,7 +106,7 @@ class EnsemblePredictor(Predictor):
             if isinstance(value, bool) or not isinstance(value, int) or value < (0 if name == "min_epochs" else 1):
                 raise ConfigError(f"{name} must be an integer >= {0 if name == 'min_epochs' else 1}, got {value!r}")
 
-    def fit(self, archs, y, *, curves=None, train_losses=None, proxies=None) -> "EnsemblePredictor":
+    def fit(self, archs, y, *, curves=None, train_losses=None, proxies=None) -> EnsemblePredictor:
         """Train the ensemble; see :class:`Predictor`."""
         torch = _torch()
         self._check()

@@ -10,8 +10,9 @@ with :class:`matplotlib.figure.Figure` (no pyplot state) and saved as PNG and PD
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 

@@ -107,7 +107,7 @@ class XGBPredictor(Predictor):
             tree_method="hist",
         )
 
-    def fit(self, archs, y, *, curves=None, train_losses=None, proxies=None) -> "XGBPredictor":
+    def fit(self, archs, y, *, curves=None, train_losses=None, proxies=None) -> XGBPredictor:
         """Fit the boosted trees; see :class:`Predictor`."""
         archs, y = check_fit_inputs(archs, y)
         self.scaler_ = TargetScaler.fit(y, self.log_error)

@@ -10,7 +10,8 @@ the same network.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import TYPE_CHECKING, Callable, ClassVar
+from collections.abc import Callable
+from typing import TYPE_CHECKING, ClassVar
 
 from nasbench_lab.registry import Registry
 
@@ -18,7 +19,7 @@ if TYPE_CHECKING:  # torch loads with the proxy modules, not with this registry
     import torch
     from torch import nn
 
-PROXIES: Registry[type["Proxy"]] = Registry(
+PROXIES: Registry[type[Proxy]] = Registry(
     "proxy", autoload=tuple(f"nasbench_lab.proxies.{m}" for m in ("activation", "datafree", "gradient"))
 )
 register_proxy = PROXIES.register

@@ -17,9 +17,10 @@ import concurrent.futures as cf
 import logging
 import multiprocessing
 import time
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -144,7 +145,8 @@ def _run_local(work: list[tuple[np.ndarray, int]], job: ProxyJob, workers: int) 
             yield (chunk, seed, *future.result())
 
 
-def _run_ray(work: list[tuple[np.ndarray, int]], job: ProxyJob, address: str | None) -> Iterator[tuple[np.ndarray, int, np.ndarray, np.ndarray]]:
+def _run_ray(work: list[tuple[np.ndarray, int]], job: ProxyJob,
+             address: str | None) -> Iterator[tuple[np.ndarray, int, np.ndarray, np.ndarray]]:
     try:
         import ray
     except ImportError:

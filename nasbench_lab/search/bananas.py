@@ -76,7 +76,8 @@ class MLPEnsemble:
         weight_decay: L2 penalty on the weights.
     """
 
-    def __init__(self, rng: np.random.Generator, *, n_members: int = 5, hidden: int = 32, epochs: int = 200, lr: float = 0.01, weight_decay: float = 1e-4) -> None:
+    def __init__(self, rng: np.random.Generator, *, n_members: int = 5, hidden: int = 32, epochs: int = 200,
+                 lr: float = 0.01, weight_decay: float = 1e-4) -> None:
         self.rng = rng
         self.n_members, self.hidden, self.epochs, self.lr, self.weight_decay = n_members, hidden, epochs, lr, weight_decay
 
@@ -88,7 +89,8 @@ class MLPEnsemble:
         t = ((y - self.y_mean_) / self.y_std_).astype(np.float32)
         shapes = [(e, d, h), (e, 1, h), (e, h, h), (e, 1, h), (e, h, 1), (e, 1, 1)]
         fan_in = [d, 1, h, 1, h, 1]
-        params = [self.rng.standard_normal(s) * np.sqrt(2.0 / f) if i % 2 == 0 else np.zeros(s) for i, (s, f) in enumerate(zip(shapes, fan_in))]
+        params = [self.rng.standard_normal(s) * np.sqrt(2.0 / f) if i % 2 == 0 else np.zeros(s)
+                  for i, (s, f) in enumerate(zip(shapes, fan_in))]
         params = [p.astype(np.float32) for p in params]
         m1 = [np.zeros_like(p) for p in params]
         m2 = [np.zeros_like(p) for p in params]
@@ -195,7 +197,8 @@ class Bananas(_EnsembleSearch):
     PARAMS = {
         **_ENSEMBLE,
         "acquisition": Param("its", "str", choices=("its", "mean"), doc="independent Thompson sampling or the ensemble mean"),
-        "candidates": Param("mutation", "str", choices=("mutation", "all"), doc="mutations of the best archs (BANANAS) or every unevaluated arch"),
+        "candidates": Param("mutation", "str", choices=("mutation", "all"),
+                            doc="mutations of the best archs (BANANAS) or every unevaluated arch"),
         "pool_size": Param(100, "int", low=1, doc="mutation candidates per batch"),
         "n_parents": Param(10, "int", low=1, doc="best archs mutated into the candidates"),
     }

@@ -9,14 +9,15 @@ strategy is given.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, ClassVar
+from typing import ClassVar
 
 import numpy as np
 
 from nasbench_lab.registry import Registry
 
-STRATEGIES: Registry[type["Strategy"]] = Registry(
+STRATEGIES: Registry[type[Strategy]] = Registry(
     "strategy",
     autoload=tuple(
         f"nasbench_lab.search.{m}" for m in ("simple", "bo", "bananas", "hyperband", "pnas", "reinforce", "zc_warmstart")

@@ -120,7 +120,8 @@ class SurrogateSearch(HistoryStrategy):
 
 _COMMON = {
     "n_init": Param(10, "int", low=1, doc="random archs before the first model"),
-    "candidates": Param("all", "str", choices=("all", "mutation"), doc="acquisition maximised over all unevaluated archs or a mutation pool"),
+    "candidates": Param("all", "str", choices=("all", "mutation"),
+                        doc="acquisition maximised over all unevaluated archs or a mutation pool"),
     "pool_size": Param(200, "int", low=1, doc="mutation pool size (candidates = mutation)"),
     "n_parents": Param(10, "int", low=1, doc="best archs mutated into the pool"),
 }

@@ -10,9 +10,10 @@ ranges, raising :class:`~nasbench_lab.errors.ConfigError` naming the bad paramet
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Callable, ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -78,9 +79,8 @@ class Param:
             if not isinstance(value, dict):
                 raise ConfigError(f"{where} must be a table of settings, got {value!r}")
             value = dict(value)
-        elif self.kind == "callable":
-            if not callable(value):
-                raise ConfigError(f"{where} must be callable, got {value!r}")
+        elif self.kind == "callable" and not callable(value):
+            raise ConfigError(f"{where} must be callable, got {value!r}")
         if self.low is not None and value < self.low:
             raise ConfigError(f"{where} must be >= {self.low:g}, got {value!r}")
         if self.high is not None and value > self.high:

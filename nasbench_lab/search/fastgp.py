@@ -294,7 +294,7 @@ class FastExactGP:
         Returns:
             The sampled function values, shape ``(N,)``.
         """
-        n_cand, n_edges = ops.shape
+        _n_cand, n_edges = ops.shape
         inv_sq = (1.0 / self.hyper.lengthscale**2).reshape(n_edges, n_ops)
         z = rng.standard_normal((n_ops,) * n_edges)
         for edge in range(n_edges):

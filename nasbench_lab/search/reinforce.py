@@ -17,7 +17,15 @@ import numpy as np
 
 from nasbench_lab import space
 from nasbench_lab.search.base import Observation, Proposal, register_strategy
-from nasbench_lab.search.common import ConfiguredStrategy, History, Param, all_ops, index_from_ops, observed_value, proposal_arch
+from nasbench_lab.search.common import (
+    ConfiguredStrategy,
+    History,
+    Param,
+    all_ops,
+    index_from_ops,
+    observed_value,
+    proposal_arch,
+)
 
 
 @register_strategy("reinforce")

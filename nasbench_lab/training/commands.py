@@ -6,8 +6,9 @@ import argparse
 import importlib
 import json
 import logging
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from nasbench_lab.errors import ConfigError
 

@@ -28,10 +28,10 @@ from __future__ import annotations
 import json
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import torch
@@ -253,7 +253,7 @@ def digits_splits(root: Path | None = None) -> Splits:
     bunch = load_digits()
     x = bunch.images.astype(np.uint8)[:, None, :, :]  # values 0..16
     y = bunch.target.astype(np.int64)
-    n_train, n_valid, n_test = DIGITS_SIZES
+    n_train, n_valid, _n_test = DIGITS_SIZES
     x_train, x_rest, y_train, y_rest = train_test_split(x, y, train_size=n_train, stratify=y, random_state=SPLIT_SEED)
     x_valid, x_test, y_valid, y_test = train_test_split(
         x_rest, y_rest, train_size=n_valid, stratify=y_rest, random_state=SPLIT_SEED
@@ -394,7 +394,8 @@ def download(name: str, root: Path | str | None = None, *, url: str | None = Non
                 while chunk := response.read(1 << 20):
                     out.write(chunk)
         except (urllib.error.URLError, OSError) as exc:
-            raise NasbenchLabError(f"could not fetch {url or official_url} ({exc}); check the network or unpack the archive by hand into {base}") from None
+            raise NasbenchLabError(f"could not fetch {url or official_url} ({exc}); check the network or unpack "
+                                   f"the archive by hand into {base}") from None
         if expected is not None and hashlib.md5(archive.read_bytes()).hexdigest() != expected:
             raise NasbenchLabError(f"{url or official_url}: checksum mismatch (expected md5 {expected}); try again")
         with tarfile.open(archive) as tar:

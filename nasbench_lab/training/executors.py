@@ -12,14 +12,16 @@ text): executors never raise for a task's own failure.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import multiprocessing
 import os
 import time
 import traceback
 from abc import ABC, abstractmethod
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from nasbench_lab.benchmark.schema import Recipe, RunRecord
 from nasbench_lab.errors import ConfigError, NasbenchLabError
@@ -140,20 +142,20 @@ class InlineExecutor(Executor):
         self._work: Work | None = None
         self._queue: deque[Task] = deque()
 
-    def start(self, work: Work) -> None:  # noqa: D102 (documented in the base class)
+    def start(self, work: Work) -> None:
         self._work = work
 
-    def submit(self, task: Task) -> None:  # noqa: D102
+    def submit(self, task: Task) -> None:
         self._queue.append(task)
 
-    def next_result(self) -> TaskResult:  # noqa: D102
+    def next_result(self) -> TaskResult:
         assert self._work is not None, "start() first"
         return run_task(self._work, self._queue.popleft())
 
-    def in_flight(self) -> int:  # noqa: D102
+    def in_flight(self) -> int:
         return len(self._queue)
 
-    def shutdown(self) -> None:  # noqa: D102
+    def shutdown(self) -> None:
         self._queue.clear()
 
 
@@ -190,7 +192,7 @@ class LocalExecutor(Executor):
         self._futures: dict[cf.Future[TaskResult], Task] = {}
         self._done: deque[TaskResult] = deque()
 
-    def start(self, work: Work) -> None:  # noqa: D102
+    def start(self, work: Work) -> None:
         self._work = work
         self._new_pool()
 
@@ -206,7 +208,7 @@ class LocalExecutor(Executor):
             max_workers=self.workers, mp_context=context, initializer=_init_local_worker
         )
 
-    def submit(self, task: Task) -> None:  # noqa: D102
+    def submit(self, task: Task) -> None:
         assert self._pool is not None and self._work is not None, "start() first"
         try:
             future = self._pool.submit(run_task, self._work, task)
@@ -215,7 +217,7 @@ class LocalExecutor(Executor):
             future = self._pool.submit(run_task, self._work, task)
         self._futures[future] = task
 
-    def next_result(self) -> TaskResult:  # noqa: D102
+    def next_result(self) -> TaskResult:
         while not self._done:
             if not self._futures:
                 raise RuntimeError("next_result() with no task in flight")
@@ -233,10 +235,10 @@ class LocalExecutor(Executor):
         except Exception as exc:  # e.g. a result that could not be pickled back
             return TaskResult(task=task, error=describe_error(exc))
 
-    def in_flight(self) -> int:  # noqa: D102
+    def in_flight(self) -> int:
         return len(self._futures) + len(self._done)
 
-    def shutdown(self) -> None:  # noqa: D102
+    def shutdown(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
             self._pool = None
@@ -290,7 +292,7 @@ class RayExecutor(Executor):
         self._owns = False
         self._refs: dict[Any, Task] = {}
 
-    def start(self, work: Work) -> None:  # noqa: D102
+    def start(self, work: Work) -> None:
         ray = self._ray = import_ray()
         if not ray.is_initialized():
             if self.address:
@@ -305,10 +307,10 @@ class RayExecutor(Executor):
         )
         self._work_ref = ray.put(work)
 
-    def submit(self, task: Task) -> None:  # noqa: D102
+    def submit(self, task: Task) -> None:
         self._refs[self._remote.remote(self._work_ref, task)] = task
 
-    def next_result(self) -> TaskResult:  # noqa: D102
+    def next_result(self) -> TaskResult:
         if not self._refs:
             raise RuntimeError("next_result() with no task in flight")
         (ref,), _ = self._ray.wait(list(self._refs), num_returns=1)
@@ -318,15 +320,14 @@ class RayExecutor(Executor):
         except Exception as exc:  # worker crash, node loss: the entry is retried by the engine
             return TaskResult(task=task, error=f"ray task failed ({describe_error(exc)})")
 
-    def in_flight(self) -> int:  # noqa: D102
+    def in_flight(self) -> int:
         return len(self._refs)
 
-    def shutdown(self) -> None:  # noqa: D102
+    def shutdown(self) -> None:
         if self._ray is not None:
             for ref in self._refs:
-                try:
+                with contextlib.suppress(Exception):  # already finished or gone: nothing to cancel
                     self._ray.cancel(ref, force=True)
-                except Exception:  # already finished or gone: nothing to cancel
                     pass
             self._refs.clear()
             if self._owns:

@@ -22,9 +22,10 @@ import math
 import sys
 import time
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Protocol, Sequence
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -33,8 +34,8 @@ from nasbench_lab.benchmark.schema import Recipe
 from nasbench_lab.errors import ConfigError, NasbenchLabError
 from nasbench_lab.training.executors import Executor, Task, TaskResult
 from nasbench_lab.training.filelock import FileLock, lock_path
-from nasbench_lab.training.journal import Journal, failure_entry, journal_path, run_entry
 from nasbench_lab.training.jobs import TrainJob, arch_latency, default_job, fill_provenance, network_figures
+from nasbench_lab.training.journal import Journal, failure_entry, journal_path, run_entry
 from nasbench_lab.training.planning import ArchSelection, plan_tasks
 
 __all__ = [

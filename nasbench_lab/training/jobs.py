@@ -8,9 +8,10 @@ latency); :func:`default_job` builds the one a real fill uses, from :func:`arch_
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 

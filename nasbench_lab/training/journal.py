@@ -26,8 +26,9 @@ import json
 import math
 import os
 import zlib
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -123,7 +124,7 @@ class Journal:
         if self._file is not None:
             return
         _, intact = _scan(self.path)
-        self._file = open(self.path, "ab")
+        self._file = open(self.path, "ab")  # noqa: SIM115 -- held open across appends, closed by close()
         if self._file.tell() != intact:
             self._file.truncate(intact)
             self._sync()

@@ -20,7 +20,7 @@ not counted).
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 import numpy as np
 import torch
@@ -283,14 +283,14 @@ def module_params(module: nn.Module) -> float:
 
 
 __all__ = [
-    "OPS",
     "EDGES",
-    "TinyNetwork",
+    "OPS",
     "Cell",
+    "TinyNetwork",
     "build_network",
-    "count_params",
     "count_flops",
-    "params_many",
+    "count_params",
     "flops_many",
     "module_params",
+    "params_many",
 ]

@@ -8,8 +8,8 @@ into the tasks the fill engine (:mod:`.fill`) runs.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 

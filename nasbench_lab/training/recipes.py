@@ -28,7 +28,8 @@ rounded to the nearest SGD step).
 from __future__ import annotations
 
 import copy
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from nasbench_lab.benchmark.schema import Recipe
 from nasbench_lab.errors import ConfigError

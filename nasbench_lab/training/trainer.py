@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 import torch
@@ -288,7 +289,8 @@ def _run_record(
     )
 
 
-def _sgd_step(model: nn.Module, optimizer: torch.optim.Optimizer, images: torch.Tensor, labels: torch.Tensor, rt: Runtime) -> tuple[torch.Tensor, torch.Tensor]:
+def _sgd_step(model: nn.Module, optimizer: torch.optim.Optimizer, images: torch.Tensor, labels: torch.Tensor,
+              rt: Runtime) -> tuple[torch.Tensor, torch.Tensor]:
     model.train()
     optimizer.zero_grad(set_to_none=True)
     with rt.autocast():
@@ -300,7 +302,8 @@ def _sgd_step(model: nn.Module, optimizer: torch.optim.Optimizer, images: torch.
     return loss.detach(), (logits.detach().argmax(1) == labels).sum()
 
 
-def _record_train(curves: dict[str, np.ndarray], point: int, loss_sum: float, correct: int, seen: int, arch: Arch, seed: int, recipe: Recipe) -> None:
+def _record_train(curves: dict[str, np.ndarray], point: int, loss_sum: float, correct: int, seen: int, arch: Arch,
+                  seed: int, recipe: Recipe) -> None:
     if not math.isfinite(loss_sum):
         raise TrainingFailed(
             f"arch {arch.index} seed {seed} recipe {recipe.name!r}: training loss became {loss_sum} before "

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from benchmark.nb201_fakes import arch_state
 
+from benchmark.nb201_fakes import arch_state
 from nasbench_lab.benchmark import importers as imp
 from nasbench_lab.benchmark.importers import ImportFormatError, import_nats, import_nb201
 from nasbench_lab.benchmark.safe_pickle import UnsafePickleError, load_pbz2

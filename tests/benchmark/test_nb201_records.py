@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from benchmark.nb201_fakes import arch_state, results_state
 
+from benchmark.nb201_fakes import arch_state, results_state
 from nasbench_lab.benchmark import nb201_records as rec
 from nasbench_lab.benchmark.errors import ImportFormatError
 from nasbench_lab.space import Arch

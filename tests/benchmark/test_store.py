@@ -417,9 +417,8 @@ def test_corrupt_chunk_is_an_error_not_a_number(bench_path: Path) -> None:
     with open(bench_path, "r+b") as fh:
         fh.seek(info.byte_offset)
         fh.write(np.random.default_rng(0).bytes(info.size))
-    with Benchmark.open(bench_path) as bench:
-        with pytest.raises(BenchmarkFormatError, match="truncated or corrupt"):
-            bench.query(0, "digits", "valid_acc")
+    with Benchmark.open(bench_path) as bench, pytest.raises(BenchmarkFormatError, match="truncated or corrupt"):
+        bench.query(0, "digits", "valid_acc")
 
 
 def test_one_flipped_bit_is_an_error_not_a_number(bench_path: Path) -> None:
@@ -440,9 +439,8 @@ def test_one_flipped_bit_is_an_error_not_a_number(bench_path: Path) -> None:
 def test_missing_array_is_a_format_error(hand_path: Path) -> None:
     with h5py.File(hand_path, "a") as f:
         del f["toy/hand/valid_loss"]
-    with Benchmark.open(hand_path) as bench:
-        with pytest.raises(BenchmarkFormatError, match="valid_loss"):
-            bench.query(5, "toy", "valid_acc")
+    with Benchmark.open(hand_path) as bench, pytest.raises(BenchmarkFormatError, match="valid_loss"):
+        bench.query(5, "toy", "valid_acc")
 
 
 # --------------------------------------------------------------------------- lifecycle

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import h5py
@@ -172,9 +171,8 @@ def test_add_recipe_is_idempotent_and_refuses_conflicts(tmp_path: Path) -> None:
     ],
 )
 def test_add_recipe_bad_input(tmp_path: Path, dataset: str, seeds: list, prov: dict, match: str) -> None:
-    with BenchmarkWriter(tmp_path / "b.h5") as writer:
-        with pytest.raises(ConfigError, match=match):
-            writer.add_recipe(dataset, RECIPE, seeds, prov)
+    with BenchmarkWriter(tmp_path / "b.h5") as writer, pytest.raises(ConfigError, match=match):
+        writer.add_recipe(dataset, RECIPE, seeds, prov)
 
 
 def test_add_seeds_grows_the_seed_axis(tmp_path: Path) -> None:
@@ -232,19 +230,17 @@ def test_exception_leaves_target_untouched(tmp_path: Path) -> None:
     path = tmp_path / "b.h5"
     _new(path)
     before = path.read_bytes()
-    with pytest.raises(RuntimeError, match="boom"):
-        with BenchmarkWriter(path) as writer:
-            writer.write_runs("d", "r", [RunRecord(3, 0, {"valid_acc": _curve(5)})])
-            raise RuntimeError("boom")
+    with pytest.raises(RuntimeError, match="boom"), BenchmarkWriter(path) as writer:
+        writer.write_runs("d", "r", [RunRecord(3, 0, {"valid_acc": _curve(5)})])
+        raise RuntimeError("boom")
     assert path.read_bytes() == before
     assert _leftovers(tmp_path) == []
 
 
 def test_exception_on_new_file_creates_nothing(tmp_path: Path) -> None:
     path = tmp_path / "new.h5"
-    with pytest.raises(ConfigError):
-        with BenchmarkWriter(path) as writer:
-            writer.add_recipe("d", RECIPE, [], PROV)
+    with pytest.raises(ConfigError), BenchmarkWriter(path) as writer:
+        writer.add_recipe("d", RECIPE, [], PROV)
     assert not path.exists() and _leftovers(tmp_path) == []
 
 
@@ -260,16 +256,14 @@ def test_overwrite_starts_empty(tmp_path: Path) -> None:
 def test_refuses_corrupt_target_and_keeps_it(tmp_path: Path) -> None:
     path = tmp_path / "b.h5"
     path.write_bytes(b"not an hdf5 file at all")
-    with pytest.raises(BenchmarkFormatError, match="cannot open"):
-        with BenchmarkWriter(path):
-            pass
+    with pytest.raises(BenchmarkFormatError, match="cannot open"), BenchmarkWriter(path):
+        pass
     assert path.read_bytes() == b"not an hdf5 file at all" and _leftovers(tmp_path) == []
     foreign = tmp_path / "foreign.h5"
     with h5py.File(foreign, "w") as f:
         f.attrs["format"] = "other"
-    with pytest.raises(BenchmarkFormatError, match="not a nasbench-lab"):
-        with BenchmarkWriter(foreign):
-            pass
+    with pytest.raises(BenchmarkFormatError, match="not a nasbench-lab"), BenchmarkWriter(foreign):
+        pass
     assert _leftovers(tmp_path) == []
 
 
@@ -284,7 +278,7 @@ def test_new_files_keep_free_space_across_sessions(tmp_path: Path) -> None:
     path = tmp_path / "b.h5"
     _new(path)
     with h5py.File(path, "r") as f:
-        strategy, persist, _threshold = f.id.get_create_plist().get_file_space_strategy()
+        _strategy, persist, _threshold = f.id.get_create_plist().get_file_space_strategy()
     assert persist
 
 

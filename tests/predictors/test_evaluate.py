@@ -7,13 +7,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from predictors.evaluation_fakes import N_POINTS, FakeBench, Flaky, Ridge, small
 
 from nasbench_lab.errors import ConfigError
 from nasbench_lab.predictors import evaluate as E
 from nasbench_lab.predictors import protocol as P
 from nasbench_lab.predictors.base import Predictor
 from nasbench_lab.predictors.curves import EarlyStop, LcSVR
+from predictors.evaluation_fakes import N_POINTS, FakeBench, Flaky, Ridge, small
 
 
 class Oracle(Predictor):

@@ -62,7 +62,7 @@ def test_same_series_same_colour_in_both_panels(result):
     left, right = Figure().subplots(1, 2)
     plots.plot_vs_train_size(left, result.summary())
     plots.plot_vs_train_time(right, result.summary())
-    colour = lambda ax, label: next(l.get_color() for l in ax.get_lines() if l.get_label() == label)
+    colour = lambda ax, label: next(line.get_color() for line in ax.get_lines() if line.get_label() == label)
     assert colour(left, "xgb") == colour(right, "xgb")
     assert colour(left, "lcsvr (k=5)") == colour(right, "lcsvr (k=5)")
 

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from predictors.evaluation_fakes import FakeBench
 
 from nasbench_lab.predictors import protocol as P
+from predictors.evaluation_fakes import FakeBench
 
 
 @pytest.fixture(scope="module")

@@ -8,10 +8,10 @@ import math
 
 import numpy as np
 import pytest
-from predictors.evaluation_fakes import FakeBench, Flaky, Ridge, small
 
 from nasbench_lab.predictors import evaluate as E
 from nasbench_lab.predictors import results as R
+from predictors.evaluation_fakes import FakeBench, Flaky, Ridge, small
 
 
 @pytest.fixture(scope="module")

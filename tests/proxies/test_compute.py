@@ -105,9 +105,8 @@ def test_changed_definition_is_refused_until_recomputed(bench: Path, monkeypatch
 
 
 def test_compute_refuses_a_locked_file(bench: Path) -> None:
-    with FileLock(lock_path(bench)):
-        with pytest.raises(Exception, match="another process"):
-            compute_proxies(bench, "digits", proxies=["params"], archs=[0], progress=False)
+    with FileLock(lock_path(bench)), pytest.raises(Exception, match="another process"):
+        compute_proxies(bench, "digits", proxies=["params"], archs=[0], progress=False)
 
 
 def test_bad_input(bench: Path) -> None:
@@ -123,7 +122,7 @@ def test_correlate_handles_nan_and_top_fraction() -> None:
     acc = np.arange(20, dtype=float)
     scores = acc.copy()
     scores[3] = np.nan
-    n, rho, tau, rho_top, tau_top = correlate(scores, acc, top_fraction=0.25)
+    n, rho, tau, rho_top, _tau_top = correlate(scores, acc, top_fraction=0.25)
     assert n == 19 and rho == pytest.approx(1.0) and tau == pytest.approx(1.0)
     assert rho_top == pytest.approx(1.0)
     n, rho, *_ = correlate(-acc, acc)

@@ -119,5 +119,6 @@ def test_params_and_flops_of_small_convnet() -> None:
 
 
 def test_registry_holds_the_literature_set() -> None:
-    expected = {"synflow", "logsynflow", "snip", "grasp", "fisher", "grad_norm", "jacob_cov", "nwot", "zen", "epe_nas", "l2_norm", "plain", "params", "flops"}
+    expected = {"synflow", "logsynflow", "snip", "grasp", "fisher", "grad_norm", "jacob_cov", "nwot", "zen", "epe_nas",
+                "l2_norm", "plain", "params", "flops"}
     assert set(PROXIES.names()) == expected

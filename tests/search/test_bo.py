@@ -16,7 +16,8 @@ OBJECTIVE = 80 + 2 * onehot_table() @ _rng.normal(size=30) + _rng.normal(0, 0.2,
 TOP = np.quantile(OBJECTIVE, 0.999)
 
 
-@pytest.mark.parametrize("params", [{}, {"acquisition": "thompson"}, {"acquisition": "ucb"}, {"acquisition": "ei", "candidates": "mutation"}])
+@pytest.mark.parametrize("params", [{}, {"acquisition": "thompson"}, {"acquisition": "ucb"},
+                                    {"acquisition": "ei", "candidates": "mutation"}])
 def test_bo_finds_the_top_of_a_smooth_objective(params):
     archs = run_on_table(BayesianOptimisation(np.random.default_rng(0), **params), OBJECTIVE, 40)
     assert len(set(archs)) == 40

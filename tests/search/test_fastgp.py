@@ -123,8 +123,8 @@ def test_gradient_of_the_map_objective():
     idx, y = synthetic_data(15, seed=7)
     ys = (y - y.mean()) / y.std(ddof=1)
     theta = np.concatenate([np.random.default_rng(0).normal(0.5, 0.3, 30), [np.log(0.05)], [0.2]])
-    f = lambda t: fastgp.neg_log_posterior(t, X[idx], ys)[0]  # noqa: E731
-    g = lambda t: fastgp.neg_log_posterior(t, X[idx], ys)[1]  # noqa: E731
+    f = lambda t: fastgp.neg_log_posterior(t, X[idx], ys)[0]
+    g = lambda t: fastgp.neg_log_posterior(t, X[idx], ys)[1]
     assert optimize.check_grad(f, g, theta) < 1e-4 * np.linalg.norm(g(theta))
 
 
@@ -133,7 +133,7 @@ def test_map_fit_reaches_a_stationary_point_better_than_the_start():
     ys = (y - y.mean()) / y.std(ddof=1)
     start = fastgp.GPHyper.prior_mode(30)
     fitted = fastgp.fit_map(X[idx], ys, start)
-    theta = lambda h: np.concatenate([np.log(h.lengthscale), [np.log(h.noise)], [h.mean]])  # noqa: E731
+    theta = lambda h: np.concatenate([np.log(h.lengthscale), [np.log(h.noise)], [h.mean]])
     f_start = fastgp.neg_log_posterior(theta(start), X[idx], ys)[0]
     f_fit, grad = fastgp.neg_log_posterior(theta(fitted), X[idx], ys)
     assert f_fit < f_start - 1.0

@@ -28,7 +28,7 @@ def test_each_level_only_touches_its_edges_and_evaluates_the_beam():
         p = pnas.ask()
         pnas.tell(p, Observation(float(OBJECTIVE[p.arch]), 1.0))
         archs.append(p.arch)
-    level1, level2, level3, level4 = archs[:5], archs[5:9], archs[9:13], archs[13:17]
+    level1, level2, level3, _level4 = archs[:5], archs[5:9], archs[9:13], archs[13:17]
     assert sorted(OPS[level1, 3]) == [0, 1, 2, 3, 4] and not OPS[level1][:, [0, 1, 2, 4, 5]].any()
     assert not OPS[level2][:, [1, 2, 5]].any()  # 0-2, 1-2, 2-3 still none
     assert not OPS[level3][:, 2].any()  # 1-2 is assigned last

@@ -14,7 +14,7 @@ from nasbench_lab.search.simple import LocalSearch, RandomSearch, RegularisedEvo
 OPS = space.ops_matrix(space.all_indices())
 TARGET = 4321
 # A single-peaked objective: minus the Hamming distance (in ops) to TARGET.
-HAMMING = -(OPS != OPS[TARGET]).sum(1).astype(float)
+HAMMING = -(OPS[TARGET] != OPS).sum(1).astype(float)
 
 
 def hamming(a: int, b: int) -> int:

@@ -23,7 +23,8 @@ def test_warm_start_evaluates_the_best_scored_pool_members_then_hands_over(then)
         scores[np.argmax(scores)] = np.nan  # a proxy that failed on the pool's best arch
         return scores
 
-    zc = ZeroCostWarmStart(np.random.default_rng(1), proxy_oracle=oracle, pool_size=500, n_warm=10, then=then, then_params={"n_init": 10} if then == "bo" else {})
+    zc = ZeroCostWarmStart(np.random.default_rng(1), proxy_oracle=oracle, pool_size=500, n_warm=10, then=then,
+                           then_params={"n_init": 10} if then == "bo" else {})
     archs = []
     for _ in range(14):
         p = zc.ask()

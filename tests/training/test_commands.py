@@ -17,11 +17,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from training.fill_fakes import fake_curves
 
 from nasbench_lab.benchmark.store import Benchmark
 from nasbench_lab.cli import main
 from nasbench_lab.training.journal import BenchmarkTarget, Journal, journal_path
+from training.fill_fakes import fake_curves
 
 HERE = Path(__file__).resolve().parent
 N_ARCHS = 40

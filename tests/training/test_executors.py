@@ -6,7 +6,6 @@ import sys
 
 import numpy as np
 import pytest
-from training.fill_fakes import MemoryTarget, dying_train, fake_curves, fake_latency, fake_train
 
 from nasbench_lab.benchmark.schema import Recipe
 from nasbench_lab.errors import ConfigError
@@ -20,6 +19,7 @@ from nasbench_lab.training.executors import (
 )
 from nasbench_lab.training.fill import ArchSelection, fill
 from nasbench_lab.training.jobs import TrainJob
+from training.fill_fakes import MemoryTarget, dying_train, fake_curves, fake_latency, fake_train
 
 RECIPE = Recipe(name="tiny", eval_points=(1.0, 2.0))
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from training.fill_fakes import MemoryTarget, fake_curves, fake_latency, fake_train
 
 from nasbench_lab import space
 from nasbench_lab.benchmark.schema import Recipe
@@ -15,6 +14,7 @@ from nasbench_lab.training.fill import fill, recover
 from nasbench_lab.training.jobs import TrainJob
 from nasbench_lab.training.journal import Journal, journal_path, record_to_json, run_entry
 from nasbench_lab.training.planning import ArchSelection
+from training.fill_fakes import MemoryTarget, fake_curves, fake_latency, fake_train
 
 RECIPE = Recipe(name="tiny", eval_points=(0.5, 1.0, 1.5))
 
@@ -82,9 +82,8 @@ def test_entries_failing_every_attempt_are_reported(tmp_path) -> None:
 
 
 def test_fill_refuses_a_locked_file(tmp_path) -> None:
-    with FileLock(lock_path(tmp_path / "b.h5")):
-        with pytest.raises(FillLockedError, match="another process"):
-            _fill(tmp_path, MemoryTarget(), ArchSelection.parse("1,"))
+    with FileLock(lock_path(tmp_path / "b.h5")), pytest.raises(FillLockedError, match="another process"):
+        _fill(tmp_path, MemoryTarget(), ArchSelection.parse("1,"))
 
 
 def test_fill_first_folds_a_journal_left_by_a_killed_run(tmp_path) -> None:

@@ -7,13 +7,13 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from training.fill_fakes import fake_latency, fake_train
 
 from nasbench_lab.benchmark.schema import Recipe
 from nasbench_lab.training.executors import Task
 from nasbench_lab.training.jobs import TrainJob, arch_latency, fill_provenance, network_figures
 from nasbench_lab.training.network import flops_many, params_many
 from nasbench_lab.training.recipes import get_recipe
+from training.fill_fakes import fake_latency, fake_train
 
 RECIPE = Recipe(name="tiny", eval_points=(0.5, 1.0, 1.5))
 

@@ -9,9 +9,9 @@ import pytest
 
 from nasbench_lab.benchmark.schema import Recipe
 from nasbench_lab.errors import ConfigError
+from nasbench_lab.training.data import load_dataset
 from nasbench_lab.training.recipes import CONFIG_KEYS, check_config, get_recipe, recipe_names
 from nasbench_lab.training.trainer import eval_steps
-from nasbench_lab.training.data import load_dataset
 
 
 def test_known_recipes() -> None:

@@ -12,6 +12,7 @@ import torch
 
 from nasbench_lab.benchmark.schema import CURVE_METRICS, Recipe
 from nasbench_lab.errors import ConfigError
+from nasbench_lab.training.data import load_dataset
 from nasbench_lab.training.network import count_flops, count_params
 from nasbench_lab.training.recipes import get_recipe
 from nasbench_lab.training.trainer import (
@@ -22,7 +23,6 @@ from nasbench_lab.training.trainer import (
     train,
     train_indices,
 )
-from nasbench_lab.training.data import load_dataset
 from training.cifar_fakes import make_cifar10
 
 ARCH = "|nor_conv_3x3~0|+|skip_connect~0|nor_conv_1x1~1|+|avg_pool_3x3~0|none~1|nor_conv_3x3~2|"
