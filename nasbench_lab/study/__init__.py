@@ -6,4 +6,11 @@ The rooms, from the spec down to the files: :mod:`~nasbench_lab.study.spec` (typ
 :mod:`~nasbench_lab.study.runner` (all units, executors, resume), :mod:`~nasbench_lab.study.manifest`,
 :mod:`~nasbench_lab.study.report` and :mod:`~nasbench_lab.study.plots` (summary, tables, plots) and
 :mod:`~nasbench_lab.study.commands` (the ``nasbench-lab study`` command).
+
+Results of finished studies load as one pandas DataFrame with :func:`load_results` (pandas is imported
+when it is called; importing this package loads neither pandas nor matplotlib).
 """
+
+from nasbench_lab.study.frame import RESULT_COLUMNS, load_results
+
+__all__ = ["RESULT_COLUMNS", "load_results"]
