@@ -108,10 +108,14 @@ def plot_regret_groups(grouped: Mapping[str, Sequence[UnitResult]], best: Mappin
     fig, (ax_q, ax_t) = plt.subplots(1, 2, figsize=(11, 4.4), constrained_layout=True)
     curves: list[np.ndarray] = []
     for label, group in grouped.items():
-        name = label if same else f"{label} ({n_seeds[label]} seeds)"
+        name = label if same else f"{label} ({n_seeds[label]} seed{'' if n_seeds[label] == 1 else 's'})"
         curves += _draw_strategy(ax_q, ax_t, name, list(group), timed[label], best[label], grid)
     _style_axes(ax_q, ax_t, ylabel, t_min, t_max, curves)
-    ax_q.legend(title=_band_note(set(n_seeds.values())), fontsize="small", title_fontsize="small")
+    note = _band_note(set(n_seeds.values()))
+    if len(grouped) > 6:  # many curves: the legend goes beside the panels, where it hides none
+        fig.legend(loc="outside right upper", title=note, fontsize="small", title_fontsize="small")
+    else:
+        ax_q.legend(title=note, fontsize="small", title_fontsize="small")
     if title:
         fig.suptitle(title)
     paths = [stem.with_suffix(".png"), stem.with_suffix(".pdf")]

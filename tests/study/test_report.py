@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import json
 import math
+import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from nasbench_lab.errors import NasbenchLabError
-from nasbench_lab.study.report import summarize, summary_markdown, wins_matrix, write_study_files
+from nasbench_lab.study.report import (
+    plot_title,
+    report_study,
+    summarize,
+    summary_markdown,
+    wins_matrix,
+    write_study_files,
+)
+from nasbench_lab.study.results import LEGACY_TRAJECTORY_COLUMNS
 from study.report_fakes import UNITS, unit
 
 
@@ -65,3 +75,23 @@ def test_study_files(tmp_path: Path) -> None:
 def test_no_finished_unit_writes_a_note(tmp_path: Path) -> None:
     assert "no unit" in write_study_files(tmp_path, [], 95.0, ["A"])
     assert (tmp_path / "trajectory.csv").read_text().count("\n") == 1
+
+
+def test_report_reads_a_legacy_trajectory_without_unit_files(finished_study: Path, tmp_path: Path) -> None:
+    """A folder written before the incumbent/regret columns, its unit files gone, still re-renders."""
+    out = tmp_path / "old"
+    shutil.copytree(finished_study, out)
+    shutil.rmtree(out / "units")
+    expected = report_study(out).summary
+    lines = (out / "trajectory.csv").read_text().splitlines()
+    keep = [lines[0].split(",").index(c) for c in LEGACY_TRAJECTORY_COLUMNS]
+    legacy = [",".join(row[i] for i in keep) for row in (line.split(",") for line in lines)]
+    (out / "trajectory.csv").write_text("\n".join(legacy) + "\n")
+    (out / "summary.md").unlink()
+    assert report_study(out).summary == expected == (out / "summary.md").read_text()
+
+
+def test_plot_title_names_study_metric_and_dataset(finished_study: Path) -> None:
+    manifest = json.loads((finished_study / "manifest.json").read_text())
+    title = plot_title(manifest)
+    assert title.startswith("t: regret of test_acc on digits (table best ")
