@@ -77,13 +77,23 @@ def plan_rerun(out: Path, fingerprint: str, bench_sha256: str, done: int, total:
     differ = [what for what, same in (("spec", old.get("spec_fingerprint") == fingerprint),
                                       ("benchmark file", old.get("benchmark", {}).get("sha256") == bench_sha256))
               if not same]
-    if differ and found:
+    if differ and (found or _has_trajectory_rows(out)):
         raise ConfigError(
-            f"{out} holds study {old.get('name')!r} ({found} units) run with a different {' and '.join(differ)}: "
+            f"{out} holds the results of study {old.get('name')!r} run with a different {' and '.join(differ)}: "
             "pass --overwrite to replace its study files, or choose another --out")
-    if differ or not found:  # a manifest without results (stopped before any unit finished): start afresh
+    if differ or not found:  # no results of another study (or none of this one's units yet): run every unit
         return RerunPlan(Rerun.NEW, 0)
     return RerunPlan(Rerun.REPORT if done == total else Rerun.RESUME, done)
+
+
+def _has_trajectory_rows(out: Path) -> bool:
+    """Whether ``out/trajectory.csv`` holds rows (results whose unit files may have been deleted)."""
+    try:
+        with open(out / "trajectory.csv", encoding="utf-8") as fh:
+            fh.readline()  # the header
+            return bool(fh.readline())
+    except FileNotFoundError:
+        return False
 
 
 def remove_study_files(out: Path) -> list[Path]:

@@ -55,6 +55,17 @@ def test_unit_files_without_manifest_are_refused(finished_study: Path, tmp_path:
     assert plan_rerun(out, "f", "h", 0, 4, overwrite=True).action is Rerun.REPLACE
 
 
+def test_a_trajectory_without_unit_files_is_a_study(finished_study: Path, tmp_path: Path) -> None:
+    """A folder whose unit files were deleted still holds results (report_study reads its trajectory)."""
+    out = _copy(finished_study, tmp_path)
+    shutil.rmtree(out / "units")
+    sha = _manifest(out)["benchmark"]["sha256"]
+    with pytest.raises(ConfigError, match="different spec"):
+        plan_rerun(out, "other", sha, 0, 4)
+    (out / "trajectory.csv").write_text((out / "trajectory.csv").read_text().splitlines()[0] + "\n")
+    assert plan_rerun(out, "other", sha, 0, 4).action is Rerun.NEW  # a header only: no results to lose
+
+
 def test_remove_study_files_keeps_other_files(finished_study: Path, tmp_path: Path) -> None:
     out = _copy(finished_study, tmp_path)
     (out / "notes.txt").write_text("mine")
