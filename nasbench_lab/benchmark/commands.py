@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from nasbench_lab.benchmark.schema import ARCH_METRICS, CURVE_METRICS, METRICS, RUN_METRICS
-from nasbench_lab.errors import ConfigError
+from nasbench_lab.errors import ArchError, ConfigError
+from nasbench_lab.space import Arch, parse_seed
 
 _BENCH_HELP = "benchmark file (default: the embedded data/nb201-digits.h5)"
 
@@ -63,7 +64,7 @@ def register(subparsers: Any) -> None:
         help="'mean' (default: mean over the filled seeds that recorded the value), a seed value "
         "(e.g. 777), or 'random' (one filled seed drawn per arch, as NB201 does; see --draw-seed)",
     )
-    query.add_argument("--draw-seed", type=int, default=0, help="seed of the generator behind --seed random (default 0)")
+    query.add_argument("--draw-seed", default="0", help="seed of the generator behind --seed random (default 0)")
     query.add_argument("--digits", type=int, default=6, help="significant digits printed (default 6)")
     query.add_argument("--recipe", help="recipe name (default: the dataset's only recipe)")
     query.add_argument("--bench", help=_BENCH_HELP)
@@ -82,9 +83,9 @@ def _parse_seed(text: str) -> int | str | None:
     if text == "random":
         return None
     try:
-        return int(text)
-    except ValueError:
-        raise ConfigError(f"--seed {text!r}: give 'mean', 'random' or an integer seed value") from None
+        return parse_seed(text, "--seed")
+    except ArchError as exc:
+        raise ConfigError(f"{exc}, or 'mean' or 'random'") from None
 
 
 def format_value(value: float, digits: int = 6) -> str:
@@ -100,11 +101,9 @@ def run_query(args: argparse.Namespace) -> int:
     import numpy as np
 
     from nasbench_lab.benchmark.store import Benchmark
-    from nasbench_lab.space import Arch
-
     seed = _parse_seed(args.seed)
     indices = [Arch.coerce(text).index for text in args.archs]
-    rng = np.random.default_rng(args.draw_seed) if seed is None else None
+    rng = np.random.default_rng(parse_seed(args.draw_seed, "--draw-seed")) if seed is None else None
     with Benchmark.open(_bench_path(args.bench)) as bench:
         values = bench.query_many(indices, args.dataset, args.metric, args.epoch, seed, args.recipe, rng)
     if not 1 <= args.digits <= 17:

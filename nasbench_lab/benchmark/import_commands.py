@@ -11,7 +11,7 @@ import sys
 from typing import Any
 
 from nasbench_lab.benchmark.schema import METRICS
-from nasbench_lab.errors import ConfigError
+from nasbench_lab.space import parse_index_list, parse_seed
 
 _EPILOG_CSV = """example (the NWOT table of NB201 results, seed means at epoch 200):
   nasbench-lab import csv ../shared/nb201/nwot_arch_score_acc.csv --out nb.h5 \\
@@ -19,23 +19,6 @@ _EPILOG_CSV = """example (the NWOT table of NB201 results, seed means at epoch 2
       --map valid_top1=valid_acc --map valid_test_top1=test_acc --map params=params \\
       --map cifar10:test_top1=test_acc --map cifar10:params=params
 """
-
-
-def parse_archs(text: str) -> list[int]:
-    """Read ``"0,11,284"`` or ranges ``"0-99,200"`` into NB201 indices.
-
-    Raises:
-        ConfigError: anything that is not a comma-separated list of integers and ranges.
-    """
-    out: list[int] = []
-    for part in (p.strip() for p in text.split(",") if p.strip()):
-        first, sep, last = part.partition("-")
-        if not first.isdigit() or (sep and not last.isdigit()):
-            raise ConfigError(f"cannot read --archs {text!r}: write indices and ranges like 0,11,100-199")
-        out.extend(range(int(first), int(last) + 1) if sep else [int(first)])
-    if not out:
-        raise ConfigError("--archs is empty: give indices like 0,11,100-199")
-    return out
 
 
 def _add_out(parser: argparse.ArgumentParser) -> None:
@@ -92,7 +75,7 @@ def register(subparsers: Any) -> None:
                        help="recipe name (nb201-12 / nb201-200 get NB201's protocol; "
                        "a new name gets eval points 1..EPOCH)")
     table.add_argument("--epoch", type=float, required=True, help="eval point of the values, in epochs (e.g. 200)")
-    table.add_argument("--seed", type=int, default=0, help="seed value to store the values under (default 0)")
+    table.add_argument("--seed", default="0", help="seed value to store the values under (default 0)")
     table.add_argument("--units", choices=("percent", "fraction"), default="percent", help="units of accuracy columns")
     table.add_argument("--arch-column", default="arch",
                        help="column holding the NB201 index or arch string (default arch)")
@@ -102,7 +85,7 @@ def register(subparsers: Any) -> None:
 
 def _results_options(args: argparse.Namespace) -> dict[str, Any]:
     return {
-        "archs": parse_archs(args.archs) if args.archs else None,
+        "archs": parse_index_list(args.archs, "--archs") if args.archs else None,
         "hps": tuple(dict.fromkeys(args.hp or ("12", "200"))),
         "datasets": args.dataset,
         "progress": not args.no_progress,
@@ -136,7 +119,7 @@ def _run_csv(args: argparse.Namespace) -> int:
 
     maps = [ColumnMap.parse(text, args.dataset) for text in args.map]
     counts = import_table(
-        args.source, args.out, maps, recipe=args.recipe, epoch=args.epoch, seed=args.seed,
+        args.source, args.out, maps, recipe=args.recipe, epoch=args.epoch, seed=parse_seed(args.seed, "--seed"),
         units=args.units, arch_column=args.arch_column, delimiter=args.delimiter,
     )
     return _report(counts, args.out, "runs")

@@ -258,7 +258,7 @@ class QueryEngine:
                 int(idx[k]), dataset, table.recipe.name, None if isinstance(seed, str) else int(seed),
                 metric=f"proxy {name}", bench=str(self.bench.path),
                 fix=f"compute it with `nasbench-lab proxies compute --bench {self.bench.path} --dataset {dataset} "
-                f"--proxies {name} --archs {int(idx[k])}`",
+                f"--proxies {name} --archs {int(idx[k])},`",  # the trailing comma: a list, not a sample size
             )
         return out
 
