@@ -38,6 +38,12 @@ RUN_METRICS: tuple[str, ...] = ("eval_time",)  # seconds for one evaluation pass
 # Per arch scalars (depend on the network, not on the run).
 ARCH_METRICS: tuple[str, ...] = ("params", "flops", "latency")  # millions, millions of MACs, seconds/batch
 METRICS: tuple[str, ...] = CURVE_METRICS + RUN_METRICS + ARCH_METRICS
+# The values each metric can take (inclusive); an importer refuses anything outside, and infinities.
+METRIC_RANGES: dict[str, tuple[float, float]] = {
+    **{name: (0.0, 100.0) for name in ("train_acc", "valid_acc", "test_acc")},
+    **{name: (0.0, math.inf) for name in ("train_loss", "valid_loss", "test_loss", "train_time", "eval_time")},
+    **{name: (0.0, math.inf) for name in ARCH_METRICS},
+}
 # Metrics where larger is better; everything else is minimised when asking for "best".
 MAXIMISED: frozenset[str] = frozenset({"train_acc", "valid_acc", "test_acc"})
 

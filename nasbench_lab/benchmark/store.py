@@ -19,6 +19,7 @@ import json
 import logging
 import os
 from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -232,7 +233,7 @@ class Benchmark:
         self._tables[(dataset, recipe)] = self._tables[(dataset, name)]
         return self._tables[(dataset, name)]
 
-    def reading(self) -> Any:
+    def reading(self) -> AbstractContextManager[None]:
         """Context manager turning HDF5 read failures into :class:`BenchmarkFormatError`."""
         return _Reading(self.path)
 

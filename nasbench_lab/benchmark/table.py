@@ -67,7 +67,7 @@ class RecipeTable:
         self._proxies: dict[str, dict[str, Any]] = {}
 
     def _check_layout(self, where: str) -> None:
-        expected = {name: (N_ARCHS, self.n_seeds, self.n_epochs) for name in CURVE_METRICS}
+        expected: dict[str, tuple[int, ...]] = {name: (N_ARCHS, self.n_seeds, self.n_epochs) for name in CURVE_METRICS}
         expected.update({name: (N_ARCHS, self.n_seeds) for name in (*RUN_METRICS, "filled", "mapped_from")})
         expected.update({name: (N_ARCHS,) for name in ARCH_METRICS})
         for name, shape in expected.items():

@@ -155,8 +155,8 @@ def run_fill(args: argparse.Namespace) -> int:
 
 def run_fill_status(args: argparse.Namespace) -> int:
     """Handler of ``nasbench-lab fill-status``."""
+    from nasbench_lab.benchmark.lock import lock_path
     from nasbench_lab.benchmark.store import Benchmark
-    from nasbench_lab.training.filelock import lock_path
     from nasbench_lab.training.journal import BenchmarkTarget, Journal, journal_path
 
     with Benchmark.open(args.bench) as bench:

@@ -86,7 +86,7 @@ def _simple_dir(folder: Path) -> Path:
 def test_bad_inputs_are_one_line_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "out.h5"
     table = tmp_path / "t.csv"
-    table.write_text("arch,acc\n0,50\n|avg_pool_3x3~0|+|none~0|\n")
+    table.write_text("arch,acc\n0,50\n|avg_pool_3x3~0|+|none~0|,40\n")
     csv_args = ["--out", out, "--recipe", "r", "--epoch", "1", "--dataset", "d"]
     assert_one_line_error(*run_cli(capsys, "import", "csv", table, *csv_args, "--map", "top1=valid_acc")[::2],
                           "no column 'top1'; columns are: arch, acc")

@@ -96,7 +96,7 @@ def test_sigkill_mid_fill_then_resume_loses_and_duplicates_nothing(tmp_path) -> 
 def test_a_second_fill_of_the_same_file_is_refused(tmp_path, capsys) -> None:
     bench = tmp_path / "b.h5"
     holder = subprocess.Popen(  # another process holding the file's fill lock
-        [sys.executable, "-c", "import sys, time; from nasbench_lab.training.filelock import FileLock; "
+        [sys.executable, "-c", "import sys, time; from nasbench_lab.benchmark.lock import FileLock; "
          f"lock = FileLock({str(bench) + '.lock'!r}); lock.acquire(); print('held', flush=True); time.sleep(60)"],
         stdout=subprocess.PIPE, text=True,
     )
@@ -106,7 +106,7 @@ def test_a_second_fill_of_the_same_file_is_refused(tmp_path, capsys) -> None:
                 "--trainer", "training.fill_fakes:fake_train"]
         assert main(argv) == 2
         err = capsys.readouterr().err
-        assert f"is being filled by another process (pid {holder.pid} holds" in err
+        assert f"is being written by another process (a fill, import or proxy computation: pid {holder.pid} holds" in err
     finally:
         holder.kill()
         holder.wait()
