@@ -144,7 +144,9 @@ def iter_nats_file(path: str | Path, archs: Iterable[int] | None = None) -> Arch
         ``(n_archs, iterator of (index, {hp: ArchResults state}))``.
     """
     path = Path(path)
-    return _iter_arch2infos(load_pbz2(path), path, archs, {})
+    # The single file holds every arch: its cap is a per-arch bound times the arch count (the ratio
+    # cap of load_pbz2 still refuses a bomb).
+    return _iter_arch2infos(load_pbz2(path, max_bytes=N_ARCHS * 2**20), path, archs, {})
 
 
 def load_pth(path: str | Path) -> Any:
@@ -247,9 +249,10 @@ def _write_states(
             counts[(dataset, name)] += writer.write_runs(dataset, name, records)
         pending.clear()
 
-    for k, (_, by_hp) in enumerate(states, start=1):
+    for k, (index, by_hp) in enumerate(states, start=1):
+        _check_holds_records(index, by_hp, recipes)
         for hp, recipe in recipes.items():
-            runs = _runs(by_hp, hp, datasets)
+            runs = _runs(index, by_hp, hp, datasets)
             for dataset in dict.fromkeys(d for d, _ in runs):
                 book.ensure(dataset, recipe, [r.seed for d, r in runs if d == dataset])
             for dataset, record in runs:
@@ -260,11 +263,37 @@ def _write_states(
     return dict(counts)
 
 
-def _runs(by_hp: Mapping[str, Any], hp: str, datasets: Sequence[str] | None) -> list[tuple[str, RunRecord]]:
-    """``(dataset, record)`` of one arch's protocol ``hp`` (none if the arch lacks it), only ``datasets``."""
+def _check_holds_records(index: int, by_hp: Any, recipes: Mapping[str, Recipe]) -> None:
+    """An arch's entry must hold a record of at least one protocol imported, else the import would skip it."""
+    if not isinstance(by_hp, Mapping) or not any(hp in by_hp for hp in recipes):
+        found = sorted(map(str, by_hp)) if isinstance(by_hp, Mapping) else type(by_hp).__name__
+        raise ImportFormatError(
+            f"arch {index}: its entry holds no record of protocol {' or '.join(recipes)} (found: {found or 'nothing'}); "
+            "the file is damaged or of another format: re-download it, or leave the arch out with --archs"
+        )
+
+
+def _runs(index: int, by_hp: Mapping[str, Any], hp: str, datasets: Sequence[str] | None) -> list[tuple[str, RunRecord]]:
+    """``(dataset, record)`` of arch ``index``'s protocol ``hp`` (none if it lacks it), only ``datasets``.
+
+    Raises:
+        ImportFormatError: the record belongs to another arch (a mislabelled or swapped file).
+    """
     if hp not in by_hp:
         return []
-    return [(d, r) for d, r in records_from_arch(by_hp[hp], hp) if datasets is None or d in datasets]
+    records = list(records_from_arch(by_hp[hp], hp))
+    if not records:
+        raise ImportFormatError(f"arch {index}: its hp {hp} record holds no runs; the file is damaged: re-download it")
+    runs = []
+    for dataset, record in records:
+        if record.arch_index != index:
+            raise ImportFormatError(
+                f"arch {index}: its entry holds the record of arch {record.arch_index} (hp {hp}); the file is "
+                "mislabelled or swapped: re-download it, or leave the arch out with --archs"
+            )
+        if datasets is None or dataset in datasets:
+            runs.append((dataset, record))
+    return runs
 
 
 def import_nats(source: str | Path, out: str | Path, *, archs: Iterable[int] | None = None,
