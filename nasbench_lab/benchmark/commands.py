@@ -7,6 +7,9 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from nasbench_lab.benchmark.extras import imported_provenance
 from nasbench_lab.benchmark.schema import ARCH_METRICS, CURVE_METRICS, METRICS, RUN_METRICS
 from nasbench_lab.errors import ArchError, ConfigError
 from nasbench_lab.space import Arch, parse_seed
@@ -98,8 +101,6 @@ def format_value(value: float, digits: int = 6) -> str:
 
 def run_query(args: argparse.Namespace) -> int:
     """Handler of ``nasbench-lab query``."""
-    import numpy as np
-
     from nasbench_lab.benchmark.store import Benchmark
     seed = _parse_seed(args.seed)
     indices = [Arch.coerce(text).index for text in args.archs]
@@ -131,13 +132,23 @@ def describe(bench: Any) -> list[str]:
         f"  format {attrs.get('format')} version {attrs.get('format_version')}, created {attrs.get('created')} "
         f"by nasbench-lab {attrs.get('code_version')}"
     )
-    if not bench.datasets:
+    lines.append("  metadata checksums: " + ("verified" if bench.sealed else
+                                             "none (a file written before they existed; any write adds them)"))
+    extra = bench.extra_datasets
+    if not bench.datasets and not extra:
         lines.append("  (no datasets)")
-    for dataset in bench.datasets:
+    for dataset in sorted({*bench.datasets, *extra}):
         lines.append(f"dataset {dataset}")
-        for recipe in bench.recipes(dataset):
+        for recipe in bench.recipes(dataset) if dataset in bench.datasets else []:
             lines.extend("  " + line for line in _describe_recipe(bench, dataset, recipe))
+        for name in bench.arch_metric_names(dataset):
+            n = int(np.isfinite(bench.arch_metric(name, dataset)).sum())
+            lines.append(f"  extra per-arch metric {name}: {n} archs; " + _provenance_text(bench.arch_metric_provenance(name, dataset)))
     return lines
+
+
+def _provenance_text(prov: dict[str, str]) -> str:
+    return "; ".join(f"{k}={v}" for k, v in sorted(prov.items()) if v != "")
 
 
 def _describe_recipe(bench: Any, dataset: str, recipe: str) -> list[str]:
@@ -157,6 +168,10 @@ def _describe_recipe(bench: Any, dataset: str, recipe: str) -> list[str]:
     ]
     names = bench.proxy_names(dataset, recipe)
     lines.append("  proxies: " + (", ".join(names) if names else "none"))
+    for name in names:
+        imported = imported_provenance(bench.proxy_settings(dataset, name, recipe))
+        if imported is not None:
+            lines.append(f"    proxy {name} imported: " + _provenance_text(imported))
     return lines
 
 

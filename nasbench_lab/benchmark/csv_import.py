@@ -13,7 +13,7 @@ import csv
 import gzip
 import re
 from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,7 @@ import numpy as np
 
 from nasbench_lab.benchmark.errors import ImportFormatError
 from nasbench_lab.benchmark.import_base import NB201_RECIPES, RecipeBook, locked_writer, nb201_recipe, provenance
+from nasbench_lab.benchmark.layout import check_name
 from nasbench_lab.benchmark.schema import ARCH_METRICS, CURVE_METRICS, METRIC_RANGES, METRICS, RUN_METRICS, Recipe
 from nasbench_lab.benchmark.store import Benchmark
 from nasbench_lab.errors import ArchError, ConfigError
@@ -51,8 +52,14 @@ class ColumnMap:
     dataset: str
 
     @classmethod
-    def parse(cls, text: str, default_dataset: str | None) -> ColumnMap:
+    def parse(cls, text: str, default_dataset: str | None, metrics: Collection[str] | None = METRICS) -> ColumnMap:
         """Read ``[DATASET:]COLUMN=METRIC`` (``cifar10:test_top1=test_acc``, ``valid_top1=valid_acc``).
+
+        Args:
+            text: the ``--map`` value.
+            default_dataset: dataset of a map that names none.
+            metrics: the names METRIC may take; ``None`` for any name an HDF5 object can have (extra
+                per-arch metrics and imported proxies name themselves).
 
         Raises:
             ConfigError: malformed text, unknown metric, or no dataset given.
@@ -61,14 +68,16 @@ class ColumnMap:
         dataset, _colon, column = head.partition(":") if ":" in head else (default_dataset, "", head)
         if not sep or not column or not metric:
             raise ConfigError(f"cannot read --map {text!r}: write [DATASET:]COLUMN=METRIC, e.g. valid_top1=valid_acc")
-        if metric not in METRICS:
-            raise ConfigError(f"--map {text!r}: unknown metric {metric!r}; valid: {', '.join(METRICS)}")
+        if metrics is None:
+            check_name("--map name", metric)
+        elif metric not in metrics:
+            raise ConfigError(f"--map {text!r}: unknown metric {metric!r}; valid: {', '.join(metrics)}")
         if not dataset:
             raise ConfigError(f"--map {text!r}: no dataset; give --dataset or write DATASET:COLUMN=METRIC")
         return cls(column=column, metric=metric, dataset=dataset)
 
 
-def _read_table(path: Path, delimiter: str | None) -> tuple[list[str], Rows]:
+def read_table(path: Path, delimiter: str | None) -> tuple[list[str], Rows]:
     """Header and non-blank rows of a CSV/TSV file; the delimiter follows the extension unless given.
 
     Raises:
@@ -104,7 +113,7 @@ def _read_table(path: Path, delimiter: str | None) -> tuple[list[str], Rows]:
     return header, body
 
 
-def _arch_indices(rows: Rows, col: int, path: Path) -> np.ndarray:
+def arch_indices(rows: Rows, col: int, path: Path) -> np.ndarray:
     """NB201 index of every row."""
     out = np.empty(len(rows), dtype=np.int64)
     seen: dict[int, int] = {}
@@ -120,7 +129,7 @@ def _arch_indices(rows: Rows, col: int, path: Path) -> np.ndarray:
     return out
 
 
-def _column_values(rows: Rows, col: int, name: str, path: Path) -> np.ndarray:
+def column_values(rows: Rows, col: int, name: str, path: Path) -> np.ndarray:
     """A column as floats; empty cells and 'nan' are missing (NaN); infinities and anything else are errors."""
     out = np.full(len(rows), np.nan)
     for k, (line, row) in enumerate(rows):
@@ -260,14 +269,14 @@ def _read_columns(
     path: Path, maps: Sequence[ColumnMap], units: str, arch_column: str, delimiter: str | None
 ) -> tuple[np.ndarray, dict[str, dict[str, np.ndarray]]]:
     """Arch indices ``(n,)`` and, per dataset, metric -> checked values ``(n,)`` (accuracies in percent)."""
-    header, rows = _read_table(path, delimiter)
+    header, rows = read_table(path, delimiter)
     for name in [arch_column, *(m.column for m in maps)]:
         if name not in header:
             raise ImportFormatError(f"{path}: no column {name!r}; columns are: {', '.join(header)}")
-    indices = _arch_indices(rows, header.index(arch_column), path)
+    indices = arch_indices(rows, header.index(arch_column), path)
     columns: dict[str, dict[str, np.ndarray]] = defaultdict(dict)
     for m in maps:
-        values = _column_values(rows, header.index(m.column), m.column, path)
+        values = column_values(rows, header.index(m.column), m.column, path)
         if m.metric in ACC_METRICS:
             values = _to_percent(values, units, m.column)
         _check_range(values, m.metric, m.column, path, rows)

@@ -261,7 +261,7 @@ class QueryEngine:
             )
         with self.bench.reading():
             data = table.proxy(name)
-        computed = np.isfinite(data["time"][idx])
+        computed = data["computed"][idx]
         values = data[field][idx]
         if isinstance(seed, str) and seed == "mean":
             counts = computed.sum(axis=1)

@@ -22,6 +22,12 @@ from nasbench_lab.errors import ConfigError
 FORMAT_NAME = "nasbench-lab"
 FORMAT_VERSION = 1
 FILL_FAILURES_ATTR = "fill_failures"  # JSON list on a recipe group: entries a fill could not train
+# Root group of the extra per-arch metrics (``/.arch_metrics/<dataset>/<name>``); a dataset key cannot
+# start with ".", so it never clashes with one.
+EXTRA_GROUP = ".arch_metrics"
+# On a proxy group: 0 when its scores were imported without compute times (then a finite score marks
+# a computed entry instead of a finite time).
+TIMES_RECORDED_ATTR = "times_recorded"
 
 # Per (arch, seed, epoch) curves; accuracies in percent as NB201 reports them, losses in nats.
 CURVE_METRICS: tuple[str, ...] = (

@@ -76,8 +76,8 @@ def test_provenance_holds_only_provenance(tmp_path: Path) -> None:
     path = tmp_path / "p.h5"
     with BenchmarkWriter(path) as writer:
         writer.add_recipe("toy", RECIPE, SEEDS, {"source": "import", "path": "/data/x.pth"})
-    with h5py.File(path, "a") as f:
-        f["toy/hand"].attrs["fill_failures"] = "[]"  # another tool's bookkeeping on the group
+        # a fill's bookkeeping on the group
+        writer.set_recipe_json_attr("toy", "hand", "fill_failures", [{"arch_index": 1, "seed": 0}])
     with Benchmark.open(path) as bench:
         prov = bench.provenance("toy")
     assert set(prov) == {"source", "path", "code_version", "date", "device"}
