@@ -33,27 +33,12 @@ from nasbench_lab.benchmark.query import QueryEngine, SeedSpec
 from nasbench_lab.benchmark.schema import EXTRA_GROUP, FILL_FAILURES_ATTR, METRICS, Recipe
 from nasbench_lab.benchmark.table import RecipeTable
 from nasbench_lab.errors import ConfigError
+from nasbench_lab.resources import default_benchmark_path  # re-exported: callers import it from here
 from nasbench_lab.space import Arch, check_index, check_indices
 
 logger = logging.getLogger(__name__)
 
 FillMissing = Callable[[int, str, str, int], None]
-DEFAULT_BENCHMARK_NAME = "nb201-digits.h5"
-
-
-def default_benchmark_path() -> Path:
-    """The embedded benchmark ``data/nb201-digits.h5`` at the root of the repository holding the package.
-
-    Raises:
-        BenchmarkNotFoundError: the file is absent (e.g. a wheel install or it was not generated yet).
-    """
-    path = Path(__file__).resolve().parents[2] / "data" / DEFAULT_BENCHMARK_NAME
-    if not path.is_file():
-        raise BenchmarkNotFoundError(
-            f"the embedded benchmark {path} is absent; pass a benchmark file explicitly, or generate "
-            "it with `nasbench-lab fill` (see README)"
-        )
-    return path
 
 
 def _arch_index(arch: Arch | int | str) -> int:

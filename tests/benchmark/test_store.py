@@ -20,7 +20,7 @@ from nasbench_lab.benchmark.errors import (
     NoResultsError,
 )
 from nasbench_lab.benchmark.schema import CURVE_METRICS, Recipe, RunRecord
-from nasbench_lab.benchmark.store import Benchmark, default_benchmark_path
+from nasbench_lab.benchmark.store import Benchmark
 from nasbench_lab.benchmark.writer import BenchmarkWriter
 from nasbench_lab.errors import ArchError, ConfigError, NasbenchLabError
 from nasbench_lab.space import Arch
@@ -459,15 +459,6 @@ def test_closed_benchmark_refuses(hand_path: Path) -> None:
     bench.close()
     with pytest.raises(ConfigError, match="closed"):
         bench.query(5, "toy", "valid_acc")
-
-
-def test_default_benchmark_path() -> None:
-    expected = Path(__file__).resolve().parents[2] / "data" / "nb201-digits.h5"
-    if expected.is_file():
-        assert default_benchmark_path() == expected
-    else:
-        with pytest.raises(BenchmarkNotFoundError, match="nb201-digits.h5"):
-            default_benchmark_path()
 
 
 def test_synthetic_queries_are_consistent(bench: Benchmark) -> None:
