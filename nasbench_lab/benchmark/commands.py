@@ -12,7 +12,7 @@ import numpy as np
 from nasbench_lab.benchmark.extras import imported_provenance
 from nasbench_lab.benchmark.schema import ARCH_METRICS, CURVE_METRICS, METRICS, RUN_METRICS
 from nasbench_lab.errors import ArchError, ConfigError
-from nasbench_lab.space import Arch, parse_seed
+from nasbench_lab.space import Arch, parse_seed, parse_uint
 
 _BENCH_HELP = "benchmark file (default: the embedded data/nb201-digits.h5)"
 
@@ -58,7 +58,7 @@ def register(subparsers: Any) -> None:
     query.add_argument("--dataset", required=True, help="dataset key (see `nasbench-lab info`)")
     query.add_argument("--metric", required=True, choices=METRICS, metavar="METRIC", help="metric name (listed above)")
     query.add_argument(
-        "--epoch", type=int, default=-1,
+        "--epoch", default="-1",
         help="curve column, 0-based; negative counts from the end (default -1: the last). Ignored for "
         "per-run and per-arch metrics",
     )
@@ -91,6 +91,16 @@ def _parse_seed(text: str) -> int | str | None:
         raise ConfigError(f"{exc}, or 'mean' or 'random'") from None
 
 
+def _parse_epoch(text: str) -> int:
+    """A curve column: ASCII digits with an optional leading minus (counting from the end)."""
+    negative = text.strip().startswith("-")
+    try:
+        column = parse_uint(text.strip()[1:] if negative else text, "--epoch", 10**6)
+    except ArchError:
+        raise ConfigError(f"--epoch {text!r}: give a curve column like 0, 5 or -1 (digits 0-9 only)") from None
+    return -column if negative else column
+
+
 def format_value(value: float, digits: int = 6) -> str:
     """``value`` with ``digits`` significant digits, as C's ``%g`` (91.6067, not 91.60666656494141).
 
@@ -106,7 +116,7 @@ def run_query(args: argparse.Namespace) -> int:
     indices = [Arch.coerce(text).index for text in args.archs]
     rng = np.random.default_rng(parse_seed(args.draw_seed, "--draw-seed")) if seed is None else None
     with Benchmark.open(_bench_path(args.bench)) as bench:
-        values = bench.query_many(indices, args.dataset, args.metric, args.epoch, seed, args.recipe, rng)
+        values = bench.query_many(indices, args.dataset, args.metric, _parse_epoch(args.epoch), seed, args.recipe, rng)
     if not 1 <= args.digits <= 17:
         raise ConfigError(f"--digits {args.digits}: give 1..17 significant digits")
     for value in values:

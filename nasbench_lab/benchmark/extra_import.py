@@ -14,7 +14,6 @@ date; ``nasbench-lab info`` prints it. Both hold the benchmark's lock, as every 
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -26,20 +25,12 @@ from nasbench_lab.benchmark.errors import ImportFormatError
 from nasbench_lab.benchmark.extras import store_arch_metric, store_imported_proxy
 from nasbench_lab.benchmark.import_base import ExistingRecipes, locked_writer, utc_now
 from nasbench_lab.errors import ConfigError
-
-
-def file_sha256(path: Path) -> str:
-    """SHA-256 (hex) of a file's bytes, read in blocks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+from nasbench_lab.report import sha256_file
 
 
 def _provenance(path: Path, column: str, note: str, unit: str) -> dict[str, str]:
     return {
-        "source": path.name, "path": str(path.resolve()), "sha256": file_sha256(path), "column": column,
+        "source": path.name, "path": str(path.resolve()), "sha256": sha256_file(path), "column": column,
         "note": note, "unit": unit, "date": utc_now(), "code_version": f"nasbench_lab {__version__}",
     }
 

@@ -6,7 +6,6 @@ The importers of :mod:`.importers` (NB201 / NATS-Bench), :mod:`.csv_import` (tab
 
 from __future__ import annotations
 
-import datetime as _dt
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,7 +14,7 @@ from nasbench_lab import __version__
 from nasbench_lab.benchmark.lock import FileLock, lock_path
 from nasbench_lab.benchmark.schema import Recipe
 from nasbench_lab.benchmark.store import Benchmark
-from nasbench_lab.benchmark.writer import BenchmarkWriter
+from nasbench_lab.benchmark.writer import BenchmarkWriter, utc_now
 from nasbench_lab.errors import ConfigError
 
 # hp key in the files -> our recipe name.
@@ -43,11 +42,6 @@ def nb201_recipe(hp: str) -> Recipe:
         },
         description=f"NAS-Bench-201 / NATS-Bench topology {epochs}-epoch runs (hp='{hp}')",
     )
-
-
-def utc_now() -> str:
-    """The current time in UTC, ISO 8601 to the second."""
-    return _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
 
 
 def provenance(source: str, path: str | Path) -> dict[str, str]:

@@ -55,7 +55,8 @@ logger = logging.getLogger(__name__)
 WRITER_CACHE_BYTES = 64 * 2**20  # chunk cache: a whole block of chunks stays in memory while written
 
 
-def _utc_now() -> str:
+def utc_now() -> str:
+    """The current time in UTC, ISO 8601 to the second (what ``date``/``created`` attributes hold)."""
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
@@ -124,7 +125,7 @@ class BenchmarkWriter:
         attrs["format"] = FORMAT_NAME
         attrs["format_version"] = FORMAT_VERSION
         attrs["n_archs"] = N_ARCHS
-        attrs["created"] = _utc_now()
+        attrs["created"] = utc_now()
         attrs["code_version"] = __version__
 
     @property
@@ -181,7 +182,7 @@ class BenchmarkWriter:
     def _provenance_attrs(self, provenance: Mapping[str, str]) -> dict[str, str]:
         if not provenance.get("source"):
             raise ConfigError("provenance needs a 'source' (where these results come from)")
-        attrs = {"code_version": __version__, "date": _utc_now(), "device": "unknown"}
+        attrs = {"code_version": __version__, "date": utc_now(), "device": "unknown"}
         for key, value in provenance.items():
             if key in RECIPE_ATTRS or not isinstance(key, str) or "/" in key:
                 raise ConfigError(f"provenance key {key!r} is reserved or invalid")

@@ -129,6 +129,8 @@ def test_query_prints_nb201_value_as_published(capsys: pytest.CaptureFixture[str
         (["--epoch", "12"], "outside -12..11"),
         (["--seed", "5"], "its seeds: 777, 888"),
         (["--seed", "first"], "or 'mean' or 'random'"),
+        (["--epoch", "\u0663"], "--epoch '\u0663': give a curve column"),
+        (["--epoch", "1.5"], "--epoch '1.5'"),
         (["--seed", "-1"], "digits 0-9 only"),
         (["--seed", "\u0663"], "digits 0-9 only"),
         (["--seed", "random", "--draw-seed", "-4"], "--draw-seed '-4'"),
