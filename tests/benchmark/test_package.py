@@ -1,7 +1,8 @@
 """The benchmark package's modules import each other without circles (issue 15).
 
 Every import of a ``nasbench_lab.benchmark`` module counts, wherever it is written (top level, inside a
-function, under ``TYPE_CHECKING``): a function-level import that hides a circle is still a circle.
+function, under ``TYPE_CHECKING``, or as a module name given to ``importlib``): an import that hides a
+circle is still a circle.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ def _imports(path: Path) -> set[str]:
             names.update(f"{node.module}.{alias.name}" for alias in node.names)
         elif isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and " " not in node.value:
+            names.add(node.value)  # importlib.import_module("nasbench_lab.benchmark.x") counts too
     return {n[len(PREFIX):].split(".")[0] for n in names if n.startswith(PREFIX)}
 
 
