@@ -30,10 +30,10 @@ from typing import Any, Protocol
 import numpy as np
 
 from nasbench_lab.benchmark.atomic import remove_stale_copies
+from nasbench_lab.benchmark.lock import FileLock, lock_path
 from nasbench_lab.benchmark.schema import Recipe
 from nasbench_lab.errors import ConfigError, NasbenchLabError
 from nasbench_lab.training.executors import Executor, Task, TaskResult
-from nasbench_lab.training.filelock import FileLock, lock_path
 from nasbench_lab.training.jobs import TrainJob, arch_latency, default_job, fill_provenance, network_figures
 from nasbench_lab.training.journal import Journal, failure_entry, journal_path, run_entry
 from nasbench_lab.training.planning import ArchSelection, plan_tasks
