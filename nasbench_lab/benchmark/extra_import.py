@@ -23,9 +23,9 @@ from nasbench_lab import __version__
 from nasbench_lab.benchmark.csv_import import ColumnMap, Rows, arch_indices, column_values, read_table
 from nasbench_lab.benchmark.errors import ImportFormatError
 from nasbench_lab.benchmark.extras import store_arch_metric, store_imported_proxy
-from nasbench_lab.benchmark.import_base import ExistingRecipes, locked_writer, utc_now
+from nasbench_lab.benchmark.import_base import ExistingRecipes, locked_writer
 from nasbench_lab.errors import ConfigError
-from nasbench_lab.report import sha256_file
+from nasbench_lab.provenance import sha256_file, utc_now
 
 
 def _provenance(path: Path, column: str, note: str, unit: str) -> dict[str, str]:

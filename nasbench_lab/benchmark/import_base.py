@@ -14,8 +14,9 @@ from nasbench_lab import __version__
 from nasbench_lab.benchmark.lock import FileLock, lock_path
 from nasbench_lab.benchmark.schema import Recipe
 from nasbench_lab.benchmark.store import Benchmark
-from nasbench_lab.benchmark.writer import BenchmarkWriter, utc_now
+from nasbench_lab.benchmark.writer import BenchmarkWriter
 from nasbench_lab.errors import ConfigError
+from nasbench_lab.provenance import utc_now
 
 # hp key in the files -> our recipe name.
 NB201_RECIPES: dict[str, str] = {"12": "nb201-12", "200": "nb201-200"}
@@ -111,5 +112,5 @@ def locked_writer(out: str | Path) -> Iterator[tuple[BenchmarkWriter, ExistingRe
 
 __all__ = [
     "NB201_RECIPES", "ExistingRecipes", "RecipeBook", "existing_recipes", "locked_writer", "nb201_recipe",
-    "provenance", "utc_now",
+    "provenance",
 ]

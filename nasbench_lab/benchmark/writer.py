@@ -15,7 +15,6 @@ import json
 import logging
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -48,16 +47,12 @@ from nasbench_lab.benchmark.schema import (
     RunRecord,
 )
 from nasbench_lab.errors import ConfigError
+from nasbench_lab.provenance import utc_now
 from nasbench_lab.space import N_ARCHS, check_indices
 
 logger = logging.getLogger(__name__)
 
 WRITER_CACHE_BYTES = 64 * 2**20  # chunk cache: a whole block of chunks stays in memory while written
-
-
-def utc_now() -> str:
-    """The current time in UTC, ISO 8601 to the second (what ``date``/``created`` attributes hold)."""
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 class BenchmarkWriter:

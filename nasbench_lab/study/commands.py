@@ -19,7 +19,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "summary.{csv,md}, wins.csv, regret.{png,pdf}, manifest.json and one file per finished unit "
         "under OUT/units/, then prints the summary table.",
     )
-    run.add_argument("spec", type=Path, metavar="SPEC", help="study spec file (TOML), e.g. studies/quickstart.toml")
+    run.add_argument("spec", type=Path, metavar="SPEC",
+                     help="study spec file (TOML), e.g. studies/quickstart.toml, or the name of a shipped spec "
+                     "(quickstart, zc-warmstart, ...) when no such file exists")
     run.add_argument("--out", type=Path, default=None, help="output folder (default: results/<study name>)")
     run.add_argument("--bench", type=Path, default=None, metavar="PATH",
                      help="benchmark file to use instead of the spec's (default: the spec's, else the embedded one)")
@@ -52,9 +54,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from nasbench_lab.resources import shipped_spec
     from nasbench_lab.study.runner import run_study
     from nasbench_lab.study.spec import load_spec
 
+    if not args.spec.exists() and args.spec.parent == Path("."):  # a bare name: a shipped spec
+        args.spec = shipped_spec(args.spec.name)
     spec = load_spec(args.spec, benchmark=args.bench)
     out = args.out if args.out is not None else Path("results") / spec.name
     try:

@@ -7,8 +7,6 @@ match the spec fingerprint and the benchmark hash of the results it continues.
 
 from __future__ import annotations
 
-import datetime
-import hashlib
 import importlib.metadata
 import json
 import logging
@@ -18,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from nasbench_lab.errors import ConfigError
+from nasbench_lab.provenance import sha256_file, utc_now
 from nasbench_lab.study.folder import MANIFEST_FORMAT
 from nasbench_lab.study.results import write_atomic
 from nasbench_lab.study.spec import StudySpec
@@ -31,20 +30,6 @@ MANIFEST_VERSION = 1
 def write_manifest(path: Path, manifest: dict[str, Any]) -> None:
     """Write ``manifest.json`` atomically (sorted keys, indented)."""
     write_atomic(path, json.dumps(manifest, indent=2, sort_keys=True) + "\n")
-
-
-def utc_now() -> str:
-    """The current UTC time in ISO 8601, to the second."""
-    return datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
-
-
-def sha256_file(path: Path) -> str:
-    """SHA-256 of a file's bytes, read in 1 MiB blocks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _git_commit() -> tuple[str | None, bool | None]:

@@ -29,8 +29,9 @@ from typing import Any
 import numpy as np
 
 from nasbench_lab.errors import NasbenchLabError
+from nasbench_lab.provenance import utc_now
 from nasbench_lab.study.folder import read_study
-from nasbench_lab.study.manifest import utc_now, write_manifest
+from nasbench_lab.study.manifest import write_manifest
 from nasbench_lab.study.plots import plot_regret
 from nasbench_lab.study.results import (
     UnitResult,

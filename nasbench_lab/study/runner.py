@@ -21,7 +21,8 @@ import numpy as np
 from tqdm import tqdm
 
 from nasbench_lab.errors import ConfigError, NasbenchLabError
-from nasbench_lab.study.manifest import sha256_file, start_manifest, write_manifest
+from nasbench_lab.provenance import sha256_file
+from nasbench_lab.study.manifest import start_manifest, write_manifest
 from nasbench_lab.study.report import StudyOutcome, report_study, write_outputs
 from nasbench_lab.study.rerun import Rerun, RerunPlan, plan_rerun, remove_study_files, rerun_note
 from nasbench_lab.study.results import UnitResult, load_units, unit_path, write_atomic

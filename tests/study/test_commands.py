@@ -143,3 +143,14 @@ def test_report_compares_several_studies(finished_study: Path, tmp_path: Path,
     printed = capsys.readouterr().out
     assert f"| {finished_study}/REA |" in printed and f"| {other}/random |" in printed  # same name: by folder
     assert "own table" in printed and {p.name for p in out.iterdir()} == set(COMPARISON_FILES)
+
+
+def test_a_bare_name_runs_the_shipped_spec(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    """`study run NAME` with no file NAME runs the shipped spec of that name (here the 2-second zc one)."""
+    monkeypatch.chdir(tmp_path)
+    assert main(["study", "run", "zc-warmstart", "--out", "zc", "--no-progress"]) == 0
+    assert json.loads((tmp_path / "zc" / "manifest.json").read_text())["name"] == "zc-warmstart"
+    capsys.readouterr()
+    assert main(["study", "run", "no-such-study", "--no-progress"]) == 2
+    assert "no shipped studies spec" in capsys.readouterr().err
