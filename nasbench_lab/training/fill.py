@@ -32,18 +32,28 @@ import numpy as np
 from nasbench_lab.benchmark.atomic import remove_stale_copies
 from nasbench_lab.benchmark.schema import Recipe
 from nasbench_lab.errors import ConfigError, NasbenchLabError
-from nasbench_lab.training.executors import Executor, Task, TaskResult
+from nasbench_lab.execution import Executor, InlineExecutor, Outcome, sigterm_as_interrupt
 from nasbench_lab.training.filelock import FileLock, lock_path
-from nasbench_lab.training.jobs import TrainJob, arch_latency, default_job, fill_provenance, network_figures
+from nasbench_lab.training.jobs import (
+    Task,
+    TaskResult,
+    TrainJob,
+    arch_latency,
+    default_job,
+    fill_provenance,
+    network_figures,
+)
 from nasbench_lab.training.journal import Journal, failure_entry, journal_path, run_entry
 from nasbench_lab.training.planning import ArchSelection, plan_tasks
 
 __all__ = [
-    "ArchSelection", "FillError", "FillReport", "FillTarget", "OnDemandFiller", "TrainJob", "arch_latency",
+    "ArchSelection", "FillError", "FillReport", "FillTarget", "OnDemandFiller", "Task", "TaskResult", "TrainJob",
+    "arch_latency",
     "default_job", "fill", "fill_provenance", "network_figures", "plan_tasks", "recover",
 ]
 
 log = logging.getLogger(__name__)
+
 
 # --------------------------------------------------------------------------- the engine
 class FillTarget(Protocol):
@@ -106,7 +116,7 @@ def fill(
     seeds: Sequence[int],
     selection: ArchSelection,
     *,
-    executor: Executor,
+    executor: Executor[Task, TaskResult],
     job: TrainJob,
     target: FillTarget,
     retries: int = 2,
@@ -121,7 +131,8 @@ def fill(
         recipe: the recipe to train with.
         seeds: seed values to fill.
         selection: which archs.
-        executor: where tasks run.
+        executor: where tasks run (any :mod:`nasbench_lab.execution` executor). Ctrl-C or SIGTERM stops
+            its workers and folds every entry finished so far before the interrupt propagates.
         job: the work each task does.
         target: the benchmark file's reader/writer.
         retries: extra attempts for a failed entry.
@@ -170,7 +181,7 @@ class _Drive:
 
     def __init__(
         self,
-        executor: Executor,
+        executor: Executor[Task, TaskResult],
         job: TrainJob,
         journal: Journal,
         target: FillTarget,
@@ -188,34 +199,35 @@ class _Drive:
 
         queue = deque(tasks)
         start = time.perf_counter()
-        self.executor.start(self.job)
-        try:
-            interval = 0.1 if sys.stderr.isatty() else 30.0  # a log file gets a line every 30 s
-            with tqdm(total=len(tasks), unit="entry", disable=not progress, smoothing=0.05, mininterval=interval) as bar:
-                while queue or self.executor.in_flight():
-                    while queue and self.executor.in_flight() < self.executor.capacity:
-                        self.executor.submit(queue.popleft())
-                    result = self.executor.next_result()
-                    if math.isnan(self.report.startup_seconds):
-                        self.report.startup_seconds = time.perf_counter() - start
-                    retry = self._take(result)
-                    if retry is None:
-                        bar.update(1)
-                        bar.set_postfix(failed=len(self.report.failed), refresh=False)
-                    else:
-                        queue.append(retry)
-                    if self.pending_runs >= self.fold_every:
-                        self._fold()
-        finally:
-            self.executor.shutdown()
-            self.report.seconds = time.perf_counter() - start
-            self._fold()  # also on Ctrl-C: everything journalled so far lands in the file
+        interval = 0.1 if sys.stderr.isatty() else 30.0  # a log file gets a line every 30 s
+        with sigterm_as_interrupt():
+            self.executor.start(self.job)
+            try:
+                with tqdm(total=len(tasks), unit="entry", disable=not progress, smoothing=0.05,
+                          mininterval=interval) as bar:
+                    while queue or self.executor.in_flight():
+                        while queue and self.executor.in_flight() < self.executor.capacity:
+                            self.executor.submit(queue.popleft())
+                        outcome = self.executor.next_outcome()
+                        if math.isnan(self.report.startup_seconds):
+                            self.report.startup_seconds = time.perf_counter() - start
+                        retry = self._take(outcome)
+                        if retry is None:
+                            bar.update(1)
+                            bar.set_postfix(failed=len(self.report.failed), refresh=False)
+                        else:
+                            queue.append(retry)
+                        if self.pending_runs >= self.fold_every:
+                            self._fold()
+            finally:
+                self.executor.shutdown()
+                self.report.seconds = time.perf_counter() - start
+                self._fold()  # also on Ctrl-C and SIGTERM: everything journalled so far lands in the file
 
-    def _take(self, result: TaskResult) -> Task | None:
-        """Journal one result; returns the task to retry, if any."""
-        task = result.task
-        if result.ok:
-            assert result.record is not None
+    def _take(self, outcome: Outcome[Task, TaskResult]) -> Task | None:
+        """Journal one outcome; returns the task to retry, if any."""
+        task, result = outcome.item, outcome.value
+        if result is not None:
             entry = run_entry(task.dataset, task.recipe.name, result.record, task.members, result.member_latency)
             self.journal.append(entry)
             self.pending.append(entry)
@@ -223,7 +235,7 @@ class _Drive:
             self.report.trained += 1
             self.report.mapped += len(task.members)
             return None
-        error = result.error or "no record returned"
+        error = outcome.error or "no record returned"
         entry = failure_entry(task.dataset, task.recipe.name, task.arch_index, task.seed, task.attempt, error)
         self.journal.append(entry)
         self.pending.append(entry)
@@ -266,7 +278,6 @@ class OnDemandFiller:
             FillLockedError: a fill is running on the file.
         """
         from nasbench_lab.benchmark.store import Benchmark
-        from nasbench_lab.training.executors import InlineExecutor
         from nasbench_lab.training.journal import BenchmarkTarget
 
         with Benchmark.open(self.bench_path) as bench:
