@@ -11,7 +11,7 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from nasbench_lab.errors import ConfigError, NasbenchLabError
+from nasbench_lab.errors import ConfigError
 from nasbench_lab.execution.base import (
     Executor,
     ExecutorOptions,
@@ -29,12 +29,12 @@ def import_ray() -> Any:
     """Import ``ray`` or explain how to install it.
 
     Raises:
-        NasbenchLabError: ray is not installed.
+        ConfigError: ray is not installed.
     """
     try:
         import ray
     except ImportError:
-        raise NasbenchLabError(
+        raise ConfigError(
             "the ray executor needs Ray: pip install 'nasbench-lab[ray]' (or use --executor local)"
         ) from None
     return ray
