@@ -1,7 +1,8 @@
 """The ``local`` executor: a pool of worker processes on this machine.
 
 Workers start from a forkserver (so torch already loaded in the main process is safe) that imports
-the heavy modules once; each worker pins its threads, ignores Ctrl-C and exits when the main process
+the heavy modules once; the work callable is sent to each worker once, when it starts, and only the
+items travel with each submission; each worker pins its threads, ignores Ctrl-C and exits when the main process
 dies (:mod:`.workers`). A worker that dies (killed, out of memory) fails the items it held and the
 pool is rebuilt for the items that follow. :meth:`LocalExecutor.shutdown` stops the workers at once,
 running items included.
@@ -35,6 +36,17 @@ log = logging.getLogger(__name__)
 # Imported by the forkserver before any worker forks; the first one sets the thread variables.
 BASE_PRELOAD: tuple[str, ...] = ("nasbench_lab.execution._worker_env", "numpy")
 STOP_TIMEOUT = 5.0  # seconds a worker gets to exit after SIGTERM before SIGKILL
+
+_WORK: list[Callable[[Any], Any]] = []  # in a worker: the work it runs, sent once when it starts
+
+
+def _start_worker(main_pid: int, work: Callable[[Any], Any]) -> None:
+    init_worker(main_pid)
+    _WORK[:] = [work]
+
+
+def _run_stored(item: Any) -> Outcome[Any, Any]:
+    return run_item(_WORK[0], item)
 
 
 def _context(preload: tuple[str, ...]) -> multiprocessing.context.BaseContext:
@@ -95,20 +107,20 @@ class LocalExecutor(Executor[Item, Value]):
 
     def _new_pool(self) -> None:
         self._pool = cf.ProcessPoolExecutor(
-            max_workers=self.workers, mp_context=_context(self._preload), initializer=init_worker,
-            initargs=(os.getpid(),),
+            max_workers=self.workers, mp_context=_context(self._preload), initializer=_start_worker,
+            initargs=(os.getpid(), self._work),  # the work crosses once per worker, not once per item
         )
 
     def submit(self, item: Item) -> None:
         if self._pool is None or self._work is None:
             raise RuntimeError("start() the executor before submitting items")
         try:
-            future = self._pool.submit(run_item, self._work, item)
+            future = self._pool.submit(_run_stored, item)
         except cf.BrokenExecutor:  # a worker died earlier: the pool refuses work, start a fresh one
             self._stop_pool()
             self._new_pool()
             assert self._pool is not None
-            future = self._pool.submit(run_item, self._work, item)
+            future = self._pool.submit(_run_stored, item)
         self._futures[future] = item
 
     def next_outcome(self) -> Outcome[Item, Value]:

@@ -112,7 +112,7 @@ def test_parallel_workers_give_identical_results(bench):
     specs = {"es": "early_stop", "svr": LcSVR(cv_iterations=2)}
     kw = small(trials=2, train_sizes=(10, 30), fidelities=(2, 5))
     serial = E.evaluate(specs, bench, **kw)
-    parallel = E.evaluate(specs, bench, workers=2, mp_context="fork", **kw)  # spawn: same, slower start
+    parallel = E.evaluate(specs, bench, workers=2, **kw)
     drop = ("fit_time", "query_time")
     assert [{k: v for k, v in r.items() if k not in drop} for r in serial.rows] == [
         {k: v for k, v in r.items() if k not in drop} for r in parallel.rows
