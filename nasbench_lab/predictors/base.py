@@ -95,6 +95,22 @@ class Predictor(ABC):
         """
         raise NotImplementedError(f"{type(self).__name__} gives no predictive distribution")
 
+    def usable(
+        self,
+        archs: np.ndarray,
+        *,
+        curves: SideInput = None,
+        train_losses: SideInput = None,
+        proxies: SideInput = None,
+    ) -> np.ndarray:
+        """Which archs this predictor can score from the given inputs, a bool mask of shape ``(n,)``.
+
+        All of them by default. A predictor whose input is undefined for some archs (e.g. a NaN proxy
+        score) says so here; the evaluation protocol then leaves those archs out and counts them,
+        rather than fail or replace the NaN by a value.
+        """
+        return np.ones(len(archs), dtype=bool)
+
     @classmethod
     def param_names(cls) -> list[str]:
         """Names of the constructor's arguments, in signature order (``*args``/``**kwargs`` are not allowed).

@@ -64,7 +64,8 @@ class ZeroCostPredictor(Predictor):
     """Ranks archs by one zero-cost proxy score (training-free: ``y`` is ignored).
 
     The prediction is the proxy score itself (negated if ``negate``), so only its ranking is
-    meaningful, not its scale.
+    meaningful, not its scale. Archs whose score is NaN (the proxy is undefined for them) cannot be
+    ranked: :meth:`usable` leaves them out, and :meth:`predict` refuses them.
 
     Args:
         proxy: column of the ``proxies`` array ``(n, n_proxies)`` to rank by.
@@ -79,18 +80,32 @@ class ZeroCostPredictor(Predictor):
         self.proxy = proxy
         self.negate = negate
 
-    def _scores(self, archs: np.ndarray, proxies: np.ndarray | None) -> np.ndarray:
-        arr = check_side_input("proxies", proxies, len(check_archs(archs)), "zc")
+    def _column(self, archs: np.ndarray, proxies: np.ndarray | None) -> np.ndarray:
+        arr = check_side_input("proxies", proxies, len(check_archs(archs)), "zc", allow_nan=True)
         if not 0 <= self.proxy < arr.shape[1]:
             raise PredictorInputError(f"proxy column {self.proxy} does not exist: proxies has {arr.shape[1]} columns")
-        col = arr[:, self.proxy]
+        return arr[:, self.proxy]
+
+    def _scores(self, archs: np.ndarray, proxies: np.ndarray | None) -> np.ndarray:
+        col = self._column(archs, proxies)
+        undefined = int(np.count_nonzero(np.isnan(col)))
+        if undefined:
+            raise PredictorInputError(
+                f"proxy column {self.proxy} is NaN (undefined) for {undefined} of {col.size} archs; leave them out "
+                "(the evaluation protocol does, see ZeroCostPredictor.usable)"
+            )
         return -col if self.negate else col.copy()
+
+    def usable(self, archs: np.ndarray, *, curves: SideInput = None, train_losses: SideInput = None,
+               proxies: SideInput = None) -> np.ndarray:
+        """Archs whose proxy score is defined (not NaN), shape ``(n,)``."""
+        return ~np.isnan(self._column(archs, proxies))
 
     def fit(self, archs: np.ndarray, y: np.ndarray, *, curves: SideInput = None,
             train_losses: SideInput = None, proxies: SideInput = None) -> ZeroCostPredictor:
         """Check the proxy column (nothing is learned); see :class:`Predictor`."""
         if proxies is not None:
-            self._scores(archs, proxies)
+            self._column(archs, proxies)
         self.fitted_ = True
         return self
 

@@ -118,6 +118,7 @@ def _run_evaluate(args: argparse.Namespace) -> int:
     result = _run(args)
     write_evaluation_plots(result, args.out)
     _report_failures(result)
+    print(result.format_table())
     print(f"wrote {args.out}/results.csv, summary.json and plots for {len(result.labels)} predictor(s)")
     return 0
 
@@ -129,12 +130,6 @@ def _run_compare(args: argparse.Namespace) -> int:
     result.write_table(args.out / "comparison.csv")
     write_comparison_plots(result, args.out)
     _report_failures(result)
-    print(f"{'predictor':<20} {'train':>6} {'k':>4} {'kendall_tau':>12} {'s.e.':>6} {'failed':>6}")
-    for row in result.table():
-        k = "" if row["fidelity"] is None else row["fidelity"]
-        print(
-            f"{row['predictor']:<20} {row['train_size']:>6} {k:>4} {row['kendall_tau_mean']:>12.3f} "
-            f"{row['kendall_tau_se']:>6.3f} {row['failed']:>3}/{row['trials']}"
-        )
+    print(result.format_table())
     print(f"wrote {args.out}/results.csv, summary.json, comparison.csv, comparison.png|pdf, scatter.png|pdf")
     return 0

@@ -12,6 +12,9 @@ Per (predictor, train size, fidelity, trial) one row is recorded (see :data:`COL
   once per trial and fidelity since the training set cannot change their predictions.
 * ``fidelity``: for curve predictors (``needs_curves``) the number ``k`` of evaluation points seen;
   the curves of train and test archs are truncated to their first ``k`` columns. Empty otherwise.
+* ``n_test``, ``n_dropped``: test archs scored, and archs of the training and test sets left out because
+  the predictor cannot use their inputs (:meth:`Predictor.usable`, e.g. a NaN zero-cost score: NaN is
+  never replaced by a value). The simulated ``train_time`` still charges the whole split.
 * ``train_time``: simulated seconds to obtain the predictor's inputs, as NASLib charges them: the
   full training of every training arch (its target needs the whole run), plus, for curve
   predictors, the first ``k`` evaluation points of every test arch (``bench.cost_many(...,
@@ -143,14 +146,31 @@ def _diagnostics(predictor: Predictor) -> str:
     return ";".join(f"{k.rstrip('_')}={v}" for k, v in items if isinstance(v, (int, np.integer)))
 
 
+def _drop_unusable(predictor: Predictor, data: EvaluationData, pos: np.ndarray, k: int | None) -> np.ndarray:
+    """The positions of ``pos`` whose inputs ``predictor`` can use (see :meth:`Predictor.usable`)."""
+    if pos.size == 0:
+        return pos
+    return pos[predictor.usable(data.archs[pos], **_inputs(predictor, data, pos, k))]
+
+
 def _score_one(
     prototype: Predictor, data: EvaluationData, train: np.ndarray, test: np.ndarray, k: int | None, seed: int
-) -> tuple[dict[str, Any], np.ndarray | None]:
-    """Fit and score one predictor on one split at one fidelity: (row fields, test predictions)."""
+) -> tuple[dict[str, Any], np.ndarray | None, np.ndarray]:
+    """Fit and score one predictor on one split at one fidelity: (row fields, test predictions, test positions).
+
+    Archs the predictor cannot use (e.g. a NaN proxy score) are left out of both sets and counted in
+    ``n_dropped``; the test positions returned are the ones scored.
+    """
     predictor = _instance(prototype, data, seed)
     row: dict[str, Any] = {"status": "ok", "error": "", **dict.fromkeys(SCORE_COLUMNS, float("nan"))}
     start = time.perf_counter()
     try:
+        kept_train, kept_test = _drop_unusable(predictor, data, train, k), _drop_unusable(predictor, data, test, k)
+        row["n_dropped"] = int(train.size - kept_train.size + test.size - kept_test.size)
+        row["n_test"] = int(kept_test.size)
+        train, test = kept_train, kept_test
+        if test.size < 2:
+            raise NasbenchLabError(f"only {test.size} test archs have inputs this predictor can use")
         predictor.fit(data.archs[train], data.y[train], **_inputs(predictor, data, train, k))
         row["fit_time"] = time.perf_counter() - start
         start = time.perf_counter()
@@ -166,10 +186,12 @@ def _score_one(
         row.update(status="failed", error=f"{type(exc).__name__}: {exc}")
         row.setdefault("fit_time", float("nan"))
         row.setdefault("query_time", float("nan"))
-        return row, None
+        row.setdefault("n_dropped", 0)
+        row.setdefault("n_test", int(test.size))
+        return row, None, test
     row.update(_scores(data.y[test], y_pred, data.maximise, getattr(predictor, "predicts_scores", False)))
     row["diagnostics"] = _diagnostics(predictor)
-    return row, y_pred
+    return row, y_pred, test
 
 
 def run_task(
@@ -187,7 +209,7 @@ def run_task(
     rows, predictions = [], {}
     for k in fids:
         seed = _task_seed(protocol.seed, trial, train_size, k or 0)
-        fields, y_pred = _score_one(prototype, data, train, test, k, seed)
+        fields, y_pred, scored = _score_one(prototype, data, train, test, k, seed)
         sim = float(data.full_cost[train].sum())
         if k is not None:
             sim += float(data.partial_cost[k][test].sum())
@@ -195,11 +217,10 @@ def run_task(
             sim += float(data.proxy_cost[train].sum() + data.proxy_cost[test].sum())
         rows.append({
             "predictor": label, "name": getattr(prototype, "registry_name", type(prototype).__name__),
-            "trial": trial, "train_size": train_size, "fidelity": k, "n_test": int(test.size),
-            "train_time": sim, "diagnostics": "", **fields,
+            "trial": trial, "train_size": train_size, "fidelity": k, "train_time": sim, "diagnostics": "", **fields,
         })
         if trial == 0 and y_pred is not None:
-            predictions[(label, train_size, k)] = (data.y[test], y_pred)
+            predictions[(label, train_size, k)] = (data.y[scored], y_pred)
     return rows, predictions
 
 

@@ -37,7 +37,11 @@ def test_evaluate_writes_csv_summary_and_plots(synthetic_bench_path, tmp_path, c
     assert summary["protocol"]["fidelities"] == [2, 4] and len(summary["summary"]) == 2
     assert (out / "early_stop" / "kendall_tau.png").stat().st_size > 0
     assert (out / "early_stop" / "scatter.pdf").stat().st_size > 0
-    assert "wrote" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "wrote" in printed
+    header, *lines = [line for line in printed.splitlines() if not line.startswith("wrote")]
+    assert header.split() == ["predictor", "train", "k", "kendall_tau", "s.e.", "failed", "dropped"]
+    assert [line.split()[:3] for line in lines] == [["early_stop", "0", "2"], ["early_stop", "0", "4"]]
 
 
 def test_compare_writes_one_table_and_one_plot(synthetic_bench_path, tmp_path, capsys):
