@@ -106,9 +106,12 @@ class LocalExecutor(Executor[Item, Value]):
         self._new_pool()
 
     def _new_pool(self) -> None:
+        if self._work is None:
+            raise RuntimeError("start() the executor before submitting items")
+        work: Callable[[Any], Any] = self._work
         self._pool = cf.ProcessPoolExecutor(
             max_workers=self.workers, mp_context=_context(self._preload), initializer=_start_worker,
-            initargs=(os.getpid(), self._work),  # the work crosses once per worker, not once per item
+            initargs=(os.getpid(), work),  # the work crosses once per worker, not once per item
         )
 
     def submit(self, item: Item) -> None:

@@ -120,6 +120,7 @@ def _instance(prototype: Predictor, data: EvaluationData, seed: int) -> Predicto
 def _inputs(predictor: Predictor, data: EvaluationData, pos: np.ndarray, k: int | None) -> dict[str, Any]:
     kwargs: dict[str, Any] = {}
     if predictor.needs_curves and k is not None:
+        assert data.curves is not None and data.train_losses is not None  # loaded when a curve predictor takes part
         kwargs["curves"] = data.curves[pos, :k]
         kwargs["train_losses"] = data.train_losses[pos, :k]
     if predictor.needs_proxies:

@@ -125,7 +125,7 @@ def score_arch(index: int, job: ProxyJob, seed: int, x: torch.Tensor, y: torch.T
     return scores, times
 
 
-def score_chunk(indices: Sequence[int], job: ProxyJob, seed: int) -> tuple[np.ndarray, np.ndarray]:
+def score_chunk(indices: Sequence[int] | np.ndarray, job: ProxyJob, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Scores and times for a chunk of archs, each of shape ``(len(indices), k)`` (runs in a worker)."""
     x, y = minibatch(job.dataset, job.batch_size, seed, job.data_root)
     out = [score_arch(int(i), job, seed, x, y) for i in indices]

@@ -96,9 +96,11 @@ class TrainJob:
 
     def __call__(self, task: Task) -> TaskResult:
         """Train ``task`` and check that the record is the entry that was asked for."""
-        train_fn = self.train_fn
-        if train_fn is None:
+        train_fn: TrainFn
+        if self.train_fn is None:
             from nasbench_lab.training.trainer import train as train_fn
+        else:
+            train_fn = self.train_fn
         record = train_fn(Arch.from_index(task.arch_index), task.dataset, task.recipe, task.seed, **self.train_kwargs)
         if (record.arch_index, record.seed) != (task.arch_index, task.seed):
             raise ValueError(
@@ -148,7 +150,7 @@ def arch_latency(
     if runtime.channels_last:
         import torch
 
-        model = model.to(memory_format=torch.channels_last)
+        model = model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]  # torch's stub omits it
     return measure_latency(model, data.eval_split("test")[0][: cfg["batch_size"]], runtime)
 
 
