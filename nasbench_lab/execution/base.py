@@ -235,11 +235,12 @@ def run_all(
 ) -> Iterator[Outcome[Item, Value]]:
     """Run ``work`` over ``items`` on ``executor``; yield outcomes in completion order.
 
-    The executor is shut down when the iteration ends, fails or is abandoned (Ctrl-C, SIGTERM, an
-    exception in the caller's loop), which stops every worker; outcomes already yielded are the
-    caller's to keep.
+    A ``deque`` given as ``items`` is used as the queue itself, so the caller may append to it while
+    iterating (retries). The executor is shut down when the iteration ends, fails or is abandoned
+    (Ctrl-C, SIGTERM, an exception in the caller's loop: iterate inside ``contextlib.closing`` so that
+    this happens at once), which stops every worker; outcomes already yielded are the caller's to keep.
     """
-    queue: deque[Item] = deque(items)
+    queue: deque[Item] = items if isinstance(items, deque) else deque(items)
     with sigterm_as_interrupt():
         executor.start(work)
         try:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterator, Sequence
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
@@ -215,8 +216,9 @@ def compute_proxies(
         work = _plan(path, job, dataset, recipe_name, indices, seeds, chunk_size)
         total = sum(len(c) for c, _ in work)
         log.info("%d (arch, seed) pairs to score with %s", total, ", ".join(job.proxies))
-        with tqdm(total=total, unit="arch", desc="proxies", disable=not progress) as bar:
-            for outcome in run_all(runner, job, work):
+        with tqdm(total=total, unit="arch", desc="proxies", disable=not progress) as bar, \
+                closing(run_all(runner, job, work)) as outcomes:
+            for outcome in outcomes:
                 (chunk, seed), result = outcome.item, outcome.value
                 if result is None:
                     raise_failure(outcome, f"proxies of archs {chunk[0]}..{chunk[-1]} (seed {seed})")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
@@ -135,10 +136,11 @@ def run_units(spec: StudySpec, units: list[Unit], executor: Executor[Unit, UnitR
     Raises:
         NasbenchLabError: a unit failed; the message names it.
     """
-    for outcome in run_all(executor, UnitWork(spec), units):
-        if outcome.value is None:
-            if outcome.user_error:
-                raise NasbenchLabError(str(outcome.error))
-            label, seed = outcome.item
-            raise_failure(outcome, f"strategy {label!r}, seed {seed}")
-        yield outcome.value
+    with closing(run_all(executor, UnitWork(spec), units)) as outcomes:
+        for outcome in outcomes:
+            if outcome.value is None:
+                if outcome.user_error:
+                    raise NasbenchLabError(str(outcome.error))
+                label, seed = outcome.item
+                raise_failure(outcome, f"strategy {label!r}, seed {seed}")
+            yield outcome.value

@@ -23,6 +23,7 @@ import sys
 import time
 from collections import deque
 from collections.abc import Sequence
+from contextlib import closing
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
@@ -32,7 +33,7 @@ import numpy as np
 from nasbench_lab.benchmark.atomic import remove_stale_copies
 from nasbench_lab.benchmark.schema import Recipe
 from nasbench_lab.errors import ConfigError, NasbenchLabError
-from nasbench_lab.execution import Executor, InlineExecutor, Outcome, sigterm_as_interrupt
+from nasbench_lab.execution import Executor, InlineExecutor, Outcome, run_all
 from nasbench_lab.training.filelock import FileLock, lock_path
 from nasbench_lab.training.jobs import (
     Task,
@@ -197,32 +198,27 @@ class _Drive:
     def run(self, tasks: list[Task], progress: bool) -> None:
         from tqdm import tqdm
 
-        queue = deque(tasks)
+        queue = deque(tasks)  # retries are appended while the run goes on
         start = time.perf_counter()
         interval = 0.1 if sys.stderr.isatty() else 30.0  # a log file gets a line every 30 s
-        with sigterm_as_interrupt():
-            self.executor.start(self.job)
-            try:
-                with tqdm(total=len(tasks), unit="entry", disable=not progress, smoothing=0.05,
-                          mininterval=interval) as bar:
-                    while queue or self.executor.in_flight():
-                        while queue and self.executor.in_flight() < self.executor.capacity:
-                            self.executor.submit(queue.popleft())
-                        outcome = self.executor.next_outcome()
-                        if math.isnan(self.report.startup_seconds):
-                            self.report.startup_seconds = time.perf_counter() - start
-                        retry = self._take(outcome)
-                        if retry is None:
-                            bar.update(1)
-                            bar.set_postfix(failed=len(self.report.failed), refresh=False)
-                        else:
-                            queue.append(retry)
-                        if self.pending_runs >= self.fold_every:
-                            self._fold()
-            finally:
-                self.executor.shutdown()
-                self.report.seconds = time.perf_counter() - start
-                self._fold()  # also on Ctrl-C and SIGTERM: everything journalled so far lands in the file
+        bar = tqdm(total=len(tasks), unit="entry", disable=not progress, smoothing=0.05, mininterval=interval)
+        try:
+            with closing(run_all(self.executor, self.job, queue)) as outcomes:
+                for outcome in outcomes:
+                    if math.isnan(self.report.startup_seconds):
+                        self.report.startup_seconds = time.perf_counter() - start
+                    retry = self._take(outcome)
+                    if retry is None:
+                        bar.update(1)
+                        bar.set_postfix(failed=len(self.report.failed), refresh=False)
+                    else:
+                        queue.append(retry)
+                    if self.pending_runs >= self.fold_every:
+                        self._fold()
+        finally:  # the workers are stopped by now, also on Ctrl-C and SIGTERM
+            bar.close()
+            self.report.seconds = time.perf_counter() - start
+            self._fold()  # everything journalled so far lands in the file
 
     def _take(self, outcome: Outcome[Task, TaskResult]) -> Task | None:
         """Journal one outcome; returns the task to retry, if any."""

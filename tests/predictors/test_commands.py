@@ -73,3 +73,20 @@ def test_bad_integer_list_is_a_usage_error(tmp_path):
         main(["predictors", "evaluate", "sotl", "--bench", "b.h5", "--dataset", "d", "--out", str(tmp_path),
               "--train-sizes", "5,x"])
     assert exc.value.code == 2
+
+
+def _parsed(action: str):
+    from nasbench_lab.cli import build_parser
+
+    return build_parser().parse_args(["predictors", action, "x", "--bench", "b.h5", "--dataset", "d", "--out", "o"])
+
+
+def test_compare_defaults_are_a_quick_run_and_help_says_how_long(capsys):
+    quick = _parsed("compare")
+    # every trainable predictor is fitted len(train_sizes) x trials times: 2 fits, not 11 x 20
+    assert len(quick.train_sizes) * quick.trials <= 2 and quick.test_size <= 100
+    full = _parsed("evaluate")
+    assert len(full.train_sizes) == 11 and full.trials == 20  # evaluate keeps the NASLib grid
+    with pytest.raises(SystemExit):
+        main(["predictors", "compare", "--help"])
+    assert "about a minute" in capsys.readouterr().out
