@@ -19,7 +19,7 @@ import time
 import traceback
 from abc import ABC, abstractmethod
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass
 from types import FrameType
 from typing import Any, Generic, NoReturn, TypeVar
@@ -232,7 +232,7 @@ def sigterm_as_interrupt() -> Iterator[None]:
 
 def run_all(
     executor: Executor[Item, Value], work: Callable[[Item], Value], items: Iterable[Item]
-) -> Iterator[Outcome[Item, Value]]:
+) -> Generator[Outcome[Item, Value], None, None]:
     """Run ``work`` over ``items`` on ``executor``; yield outcomes in completion order.
 
     A ``deque`` given as ``items`` is used as the queue itself, so the caller may append to it while
