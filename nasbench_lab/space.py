@@ -154,7 +154,7 @@ class Arch:
             return cls.from_index(int(arch))
         if isinstance(arch, str):
             text = arch.strip()
-            return cls.from_index(int(text)) if text.isdigit() else cls.parse(text)
+            return cls.from_index(parse_index(text)) if _looks_numeric(text) else cls.parse(text)
         raise ArchError(f"cannot read an arch from {arch!r}: give an Arch, an index or an arch string")
 
     # ------------------------------------------------------------ properties
@@ -209,6 +209,94 @@ def check_indices(indices: Iterable[int] | np.ndarray) -> np.ndarray:
     if bad.any():
         raise ArchError(f"arch index {int(arr[bad][0])} is outside 0..{N_ARCHS - 1}")
     return arr
+
+
+# --------------------------------------------------------------------------- strict text parsing
+# Only ASCII digits: ``int()`` also reads "٣" (Arabic-Indic three), " 1_0", "+5" and "-1", none of which
+# is plainly an index or a seed on a command line.
+_ASCII_UINT = re.compile(r"[0-9]+", flags=re.ASCII)
+_RANGE = re.compile(r"([0-9]+)-([0-9]+)", flags=re.ASCII)
+MAX_SEED = 2**32 - 1  # numpy's and torch's seeding both take 0..2**32-1
+
+
+def _looks_numeric(text: str) -> bool:
+    """Whether ``text`` is meant as a number (any Unicode digit or a sign), not an arch string."""
+    return bool(text) and ("|" not in text) and any(c.isdigit() for c in text)
+
+
+def parse_uint(text: str, what: str, maximum: int) -> int:
+    """A non-negative integer written in ASCII digits only, at most ``maximum``.
+
+    Args:
+        text: the text as given (surrounding spaces are ignored).
+        what: what the number is, for the error message (e.g. ``"--seeds"``).
+        maximum: the largest value accepted.
+
+    Raises:
+        ArchError: anything else: signs, other scripts' digits, superscripts, ``_``, decimals, or too large.
+    """
+    body = str(text).strip()
+    if not _ASCII_UINT.fullmatch(body):
+        raise ArchError(f"{what} {text!r}: write a whole number with the digits 0-9 only (0..{maximum})")
+    value = int(body)
+    if value > maximum:
+        raise ArchError(f"{what} {value} is outside 0..{maximum}")
+    return value
+
+
+def parse_index(text: str, what: str = "arch index") -> int:
+    """An NB201 index (0..15624) written in ASCII digits; see :func:`parse_uint`.
+
+    Raises:
+        ArchError: not plainly an index in range.
+    """
+    return parse_uint(text, what, N_ARCHS - 1)
+
+
+def parse_seed(text: str, what: str = "seed") -> int:
+    """A seed value (0..2**32-1) written in ASCII digits; see :func:`parse_uint`.
+
+    Raises:
+        ArchError: not plainly a non-negative seed.
+    """
+    return parse_uint(text, what, MAX_SEED)
+
+
+def parse_seed_list(text: str, what: str = "--seeds") -> list[int]:
+    """Comma-separated seeds (``"0,1"``), each as :func:`parse_seed`, distinct, at least one.
+
+    Raises:
+        ArchError: an unreadable or repeated seed, or an empty list.
+    """
+    seeds = [parse_seed(part, what) for part in str(text).split(",") if part.strip()]
+    if not seeds:
+        raise ArchError(f"{what} {text!r}: give at least one seed, e.g. 0 or 0,1")
+    if len(set(seeds)) != len(seeds):
+        raise ArchError(f"{what} {text!r}: a seed is repeated")
+    return seeds
+
+
+def parse_index_list(text: str, what: str = "--archs") -> list[int]:
+    """Indices and ranges: ``"6111"``, ``"0,11,284"``, ``"0-99,200"``, in the order given, repeats dropped.
+
+    Raises:
+        ArchError: a part that is not an index or an ``a-b`` range with ``a <= b``, or an empty list.
+    """
+    out: list[int] = []
+    for part in (p.strip() for p in str(text).split(",")):
+        if not part:
+            continue
+        span = _RANGE.fullmatch(part)
+        if span is None:
+            out.append(parse_index(part, what))
+            continue
+        first, last = parse_index(span.group(1), what), parse_index(span.group(2), what)
+        if first > last:
+            raise ArchError(f"{what} range {part!r} runs backwards: write low-high")
+        out.extend(range(first, last + 1))
+    if not out:
+        raise ArchError(f"{what} {text!r}: give indices and ranges like 6111 or 0,11,100-199")
+    return list(dict.fromkeys(out))
 
 
 # --------------------------------------------------------------------------- enumeration and sampling

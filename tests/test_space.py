@@ -214,3 +214,39 @@ def test_sampling_is_seeded() -> None:
     b = space.sample_indices(np.random.default_rng(3), 10)
     assert np.array_equal(a, b) and len(set(a.tolist())) == 10
     assert len(space.all_archs()) == space.N_ARCHS
+
+
+def test_strict_parsers_take_only_ascii_digits_in_range() -> None:
+    assert space.parse_index(" 6111 ") == 6111
+    assert space.parse_seed("4294967295") == 2**32 - 1
+    assert space.parse_seed_list("0,1") == [0, 1]
+    assert space.parse_index_list("5,0-2,5") == [5, 0, 1, 2]
+    for bad in ("\u00b2", "\u0663", "\uff11", "-1", "+1", "1_0", "1.0", "", "0x1", "15625", "1e3"):
+        with pytest.raises(ArchError):
+            space.parse_index(bad)
+    for bad in ("-1", "\u0663", "4294967296"):
+        with pytest.raises(ArchError):
+            space.parse_seed(bad)
+    for bad in ("", ",", "0,0", "-1"):
+        with pytest.raises(ArchError):
+            space.parse_seed_list(bad)
+    for bad in ("3-1", "1-", ",", "0-15625"):
+        with pytest.raises(ArchError):
+            space.parse_index_list(bad)
+
+
+@given(st.text(min_size=1, max_size=6))
+def test_parse_index_accepts_exactly_the_ascii_numerals_in_range(text: str) -> None:
+    stripped = text.strip()
+    plain = stripped != "" and all(c in "0123456789" for c in stripped) and int(stripped) < space.N_ARCHS
+    if plain:
+        assert space.parse_index(text) == int(stripped)
+    else:
+        with pytest.raises(ArchError):
+            space.parse_index(text)
+
+
+@pytest.mark.parametrize("text", ["\u00b2", "\u0663", "-1", "15625"])
+def test_arch_coerce_refuses_numbers_that_are_not_plainly_indices(text: str) -> None:
+    with pytest.raises(ArchError):
+        Arch.coerce(text)

@@ -7,8 +7,12 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from nasbench_lab.benchmark.extras import imported_provenance
 from nasbench_lab.benchmark.schema import ARCH_METRICS, CURVE_METRICS, METRICS, RUN_METRICS
-from nasbench_lab.errors import ConfigError
+from nasbench_lab.errors import ArchError, ConfigError
+from nasbench_lab.space import Arch, parse_seed, parse_uint
 
 _BENCH_HELP = "benchmark file (default: the embedded data/nb201-digits.h5)"
 
@@ -54,7 +58,7 @@ def register(subparsers: Any) -> None:
     query.add_argument("--dataset", required=True, help="dataset key (see `nasbench-lab info`)")
     query.add_argument("--metric", required=True, choices=METRICS, metavar="METRIC", help="metric name (listed above)")
     query.add_argument(
-        "--epoch", type=int, default=-1,
+        "--epoch", default="-1",
         help="curve column, 0-based; negative counts from the end (default -1: the last). Ignored for "
         "per-run and per-arch metrics",
     )
@@ -63,7 +67,7 @@ def register(subparsers: Any) -> None:
         help="'mean' (default: mean over the filled seeds that recorded the value), a seed value "
         "(e.g. 777), or 'random' (one filled seed drawn per arch, as NB201 does; see --draw-seed)",
     )
-    query.add_argument("--draw-seed", type=int, default=0, help="seed of the generator behind --seed random (default 0)")
+    query.add_argument("--draw-seed", default="0", help="seed of the generator behind --seed random (default 0)")
     query.add_argument("--digits", type=int, default=6, help="significant digits printed (default 6)")
     query.add_argument("--recipe", help="recipe name (default: the dataset's only recipe)")
     query.add_argument("--bench", help=_BENCH_HELP)
@@ -82,9 +86,19 @@ def _parse_seed(text: str) -> int | str | None:
     if text == "random":
         return None
     try:
-        return int(text)
-    except ValueError:
-        raise ConfigError(f"--seed {text!r}: give 'mean', 'random' or an integer seed value") from None
+        return parse_seed(text, "--seed")
+    except ArchError as exc:
+        raise ConfigError(f"{exc}, or 'mean' or 'random'") from None
+
+
+def _parse_epoch(text: str) -> int:
+    """A curve column: ASCII digits with an optional leading minus (counting from the end)."""
+    negative = text.strip().startswith("-")
+    try:
+        column = parse_uint(text.strip()[1:] if negative else text, "--epoch", 10**6)
+    except ArchError:
+        raise ConfigError(f"--epoch {text!r}: give a curve column like 0, 5 or -1 (digits 0-9 only)") from None
+    return -column if negative else column
 
 
 def format_value(value: float, digits: int = 6) -> str:
@@ -97,16 +111,12 @@ def format_value(value: float, digits: int = 6) -> str:
 
 def run_query(args: argparse.Namespace) -> int:
     """Handler of ``nasbench-lab query``."""
-    import numpy as np
-
     from nasbench_lab.benchmark.store import Benchmark
-    from nasbench_lab.space import Arch
-
     seed = _parse_seed(args.seed)
     indices = [Arch.coerce(text).index for text in args.archs]
-    rng = np.random.default_rng(args.draw_seed) if seed is None else None
+    rng = np.random.default_rng(parse_seed(args.draw_seed, "--draw-seed")) if seed is None else None
     with Benchmark.open(_bench_path(args.bench)) as bench:
-        values = bench.query_many(indices, args.dataset, args.metric, args.epoch, seed, args.recipe, rng)
+        values = bench.query_many(indices, args.dataset, args.metric, _parse_epoch(args.epoch), seed, args.recipe, rng)
     if not 1 <= args.digits <= 17:
         raise ConfigError(f"--digits {args.digits}: give 1..17 significant digits")
     for value in values:
@@ -132,13 +142,23 @@ def describe(bench: Any) -> list[str]:
         f"  format {attrs.get('format')} version {attrs.get('format_version')}, created {attrs.get('created')} "
         f"by nasbench-lab {attrs.get('code_version')}"
     )
-    if not bench.datasets:
+    lines.append("  metadata checksums: " + ("verified" if bench.sealed else
+                                             "none (a file written before they existed; any write adds them)"))
+    extra = bench.extra_datasets
+    if not bench.datasets and not extra:
         lines.append("  (no datasets)")
-    for dataset in bench.datasets:
+    for dataset in sorted({*bench.datasets, *extra}):
         lines.append(f"dataset {dataset}")
-        for recipe in bench.recipes(dataset):
+        for recipe in bench.recipes(dataset) if dataset in bench.datasets else []:
             lines.extend("  " + line for line in _describe_recipe(bench, dataset, recipe))
+        for name in bench.arch_metric_names(dataset):
+            n = int(np.isfinite(bench.arch_metric(name, dataset)).sum())
+            lines.append(f"  extra per-arch metric {name}: {n} archs; " + _provenance_text(bench.arch_metric_provenance(name, dataset)))
     return lines
+
+
+def _provenance_text(prov: dict[str, str]) -> str:
+    return "; ".join(f"{k}={v}" for k, v in sorted(prov.items()) if v != "")
 
 
 def _describe_recipe(bench: Any, dataset: str, recipe: str) -> list[str]:
@@ -158,12 +178,17 @@ def _describe_recipe(bench: Any, dataset: str, recipe: str) -> list[str]:
     ]
     names = bench.proxy_names(dataset, recipe)
     lines.append("  proxies: " + (", ".join(names) if names else "none"))
+    for name in names:
+        imported = imported_provenance(bench.proxy_settings(dataset, name, recipe))
+        if imported is not None:
+            lines.append(f"    proxy {name} imported: " + _provenance_text(imported))
     return lines
 
 
 def _size(n_bytes: int) -> str:
+    size = float(n_bytes)
     for unit in ("B", "KB", "MB", "GB"):
-        if n_bytes < 1024 or unit == "GB":
-            return f"{n_bytes:.0f} {unit}" if unit == "B" else f"{n_bytes:.1f} {unit}"
-        n_bytes /= 1024
-    return f"{n_bytes} B"  # pragma: no cover
+        if size < 1024 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{size} B"  # pragma: no cover

@@ -1,7 +1,8 @@
-"""``nasbench-lab import {nats,nb201,csv}``: bring real NB201 / NATS-Bench results and tables into a benchmark.
+"""``nasbench-lab import {nats,nb201,csv,arch-metrics,proxy-scores}``: bring results and scores into a benchmark.
 
-Thin on purpose: parses arguments and calls :mod:`nasbench_lab.benchmark.importers` (NB201 / NATS-Bench)
-or :mod:`nasbench_lab.benchmark.csv_import` (tables).
+Thin on purpose: parses arguments and calls :mod:`nasbench_lab.benchmark.importers` (NB201 / NATS-Bench),
+:mod:`nasbench_lab.benchmark.csv_import` (tables of results) or :mod:`nasbench_lab.benchmark.extra_import`
+(per-arch cost metrics and proxy scores computed elsewhere).
 """
 
 from __future__ import annotations
@@ -10,8 +11,11 @@ import argparse
 import sys
 from typing import Any
 
+from nasbench_lab.benchmark.csv_import import ColumnMap, import_table
+from nasbench_lab.benchmark.extra_import import import_arch_metrics, import_proxy_scores
+from nasbench_lab.benchmark.importers import import_nats, import_nb201
 from nasbench_lab.benchmark.schema import METRICS
-from nasbench_lab.errors import ConfigError
+from nasbench_lab.space import parse_index_list, parse_seed
 
 _EPILOG_CSV = """example (the NWOT table of NB201 results, seed means at epoch 200):
   nasbench-lab import csv ../shared/nb201/nwot_arch_score_acc.csv --out nb.h5 \\
@@ -19,23 +23,6 @@ _EPILOG_CSV = """example (the NWOT table of NB201 results, seed means at epoch 2
       --map valid_top1=valid_acc --map valid_test_top1=test_acc --map params=params \\
       --map cifar10:test_top1=test_acc --map cifar10:params=params
 """
-
-
-def parse_archs(text: str) -> list[int]:
-    """Read ``"0,11,284"`` or ranges ``"0-99,200"`` into NB201 indices.
-
-    Raises:
-        ConfigError: anything that is not a comma-separated list of integers and ranges.
-    """
-    out: list[int] = []
-    for part in (p.strip() for p in text.split(",") if p.strip()):
-        first, sep, last = part.partition("-")
-        if not first.isdigit() or (sep and not last.isdigit()):
-            raise ConfigError(f"cannot read --archs {text!r}: write indices and ranges like 0,11,100-199")
-        out.extend(range(int(first), int(last) + 1) if sep else [int(first)])
-    if not out:
-        raise ConfigError("--archs is empty: give indices like 0,11,100-199")
-    return out
 
 
 def _add_out(parser: argparse.ArgumentParser) -> None:
@@ -56,7 +43,7 @@ def _add_results_options(parser: argparse.ArgumentParser) -> None:
 def register(subparsers: Any) -> None:
     """Add the ``import`` command and its ``nats``, ``nb201`` and ``csv`` sub-commands."""
     parser = subparsers.add_parser(
-        "import", help="import real NB201/NATS-Bench results or a CSV/TSV table into a benchmark file",
+        "import", help="import NB201/NATS-Bench results, a CSV/TSV table, per-arch cost metrics or proxy scores",
         description="Import results into a benchmark file (created, or merged into when it exists). "
         "Pickled NB201/NATS-Bench files are read with a restricted unpickler.",
     )
@@ -92,17 +79,67 @@ def register(subparsers: Any) -> None:
                        help="recipe name (nb201-12 / nb201-200 get NB201's protocol; "
                        "a new name gets eval points 1..EPOCH)")
     table.add_argument("--epoch", type=float, required=True, help="eval point of the values, in epochs (e.g. 200)")
-    table.add_argument("--seed", type=int, default=0, help="seed value to store the values under (default 0)")
+    table.add_argument("--seed", default="0", help="seed value to store the values under (default 0)")
     table.add_argument("--units", choices=("percent", "fraction"), default="percent", help="units of accuracy columns")
     table.add_argument("--arch-column", default="arch",
                        help="column holding the NB201 index or arch string (default arch)")
     table.add_argument("--delimiter", default=None, help="field separator (default: tab for .tsv, comma otherwise)")
     table.set_defaults(func=_run_csv)
+    _register_scores(kinds)
+
+
+def _add_score_options(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument("source", help="the table (.csv, .tsv, optionally .gz), one row per arch")
+    parser.add_argument("--out", required=True, metavar="BENCH", help=f"benchmark file to add the {what} to")
+    parser.add_argument("--map", action="append", required=True, metavar="[DATASET:]COLUMN=NAME",
+                        help=f"store COLUMN as {what} NAME of DATASET (repeatable); DATASET defaults to --dataset")
+    parser.add_argument("--dataset", default=None, help="dataset of maps that name none")
+    parser.add_argument("--note", default="", help="free text kept in the provenance (paper, device, version)")
+    parser.add_argument("--arch-column", default="arch",
+                        help="column holding the NB201 index or arch string (default arch)")
+    parser.add_argument("--delimiter", default=None, help="field separator (default: tab for .tsv, comma otherwise)")
+    parser.add_argument("--replace", action="store_true", help=f"overwrite stored {what} of the same name")
+
+
+_EPILOG_SCORES = """Provenance (source file, its SHA-256, column, note, date) is stored with every column and
+shown by `nasbench-lab info`. Values must be finite numbers; empty cells and nan mean "no value".
+
+examples:
+  nasbench-lab import proxy-scores ../shared/nb201/nwot_arch_score_acc.csv --out nb.h5 \
+      --dataset cifar10-valid --map score=naswot_published --note "NASWOT v1, BayesWatch a1aa24c"
+  nasbench-lab import arch-metrics hw.csv --out nb.h5 --unit ms \
+      --map cifar10:edgegpu_latency=edgegpu_latency --map cifar100:edgegpu_latency=edgegpu_latency
+"""
+
+
+def _register_scores(kinds: Any) -> None:
+    metrics = kinds.add_parser(
+        "arch-metrics", help="per-arch cost metrics from a table (e.g. latency/energy per device)",
+        description="Store columns of a table as extra per-arch metrics of a dataset (e.g. HW-NAS-Bench "
+        "latency and energy per device). They belong to the dataset, not to a recipe; read them with "
+        "Benchmark.arch_metric(name, dataset). Values must be >= 0.",
+        epilog=_EPILOG_SCORES, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_score_options(metrics, "extra metric")
+    metrics.add_argument("--unit", default="", help="unit of the values (e.g. ms, mJ), kept in the provenance")
+    metrics.set_defaults(func=_run_arch_metrics)
+
+    proxies = kinds.add_parser(
+        "proxy-scores", help="zero-cost proxy scores computed elsewhere (e.g. published NASWOT scores)",
+        description="Store columns of a table as zero-cost proxy scores of a recipe, like the proxies "
+        "`nasbench-lab proxies compute` stores but without compute times. The dataset and recipe must "
+        "exist in BENCH.",
+        epilog=_EPILOG_SCORES, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_score_options(proxies, "proxy")
+    proxies.add_argument("--recipe", default=None, help="recipe the proxies join (default: the dataset's only one)")
+    proxies.add_argument("--seed", default="0", help="proxy seed value to store the scores under (default 0)")
+    proxies.set_defaults(func=_run_proxy_scores)
 
 
 def _results_options(args: argparse.Namespace) -> dict[str, Any]:
     return {
-        "archs": parse_archs(args.archs) if args.archs else None,
+        "archs": parse_index_list(args.archs, "--archs") if args.archs else None,
         "hps": tuple(dict.fromkeys(args.hp or ("12", "200"))),
         "datasets": args.dataset,
         "progress": not args.no_progress,
@@ -120,23 +157,32 @@ def _report(counts: dict[tuple[str, str], int], out: str, what: str) -> int:
 
 
 def _run_nats(args: argparse.Namespace) -> int:
-    from nasbench_lab.benchmark.importers import import_nats
-
     return _report(import_nats(args.source, args.out, **_results_options(args)), args.out, "runs")
 
 
 def _run_nb201(args: argparse.Namespace) -> int:
-    from nasbench_lab.benchmark.importers import import_nb201
-
     return _report(import_nb201(args.source, args.out, **_results_options(args)), args.out, "runs")
 
 
 def _run_csv(args: argparse.Namespace) -> int:
-    from nasbench_lab.benchmark.csv_import import ColumnMap, import_table
-
     maps = [ColumnMap.parse(text, args.dataset) for text in args.map]
     counts = import_table(
-        args.source, args.out, maps, recipe=args.recipe, epoch=args.epoch, seed=args.seed,
+        args.source, args.out, maps, recipe=args.recipe, epoch=args.epoch, seed=parse_seed(args.seed, "--seed"),
         units=args.units, arch_column=args.arch_column, delimiter=args.delimiter,
     )
     return _report(counts, args.out, "runs")
+
+
+def _run_arch_metrics(args: argparse.Namespace) -> int:
+    maps = [ColumnMap.parse(text, args.dataset, metrics=None) for text in args.map]
+    counts = import_arch_metrics(args.source, args.out, maps, note=args.note, unit=args.unit,
+                                 arch_column=args.arch_column, delimiter=args.delimiter, replace=args.replace)
+    return _report(counts, args.out, "archs")
+
+
+def _run_proxy_scores(args: argparse.Namespace) -> int:
+    maps = [ColumnMap.parse(text, args.dataset, metrics=None) for text in args.map]
+    counts = import_proxy_scores(args.source, args.out, maps, recipe=args.recipe, seed=parse_seed(args.seed, "--seed"),
+                                 note=args.note, arch_column=args.arch_column, delimiter=args.delimiter,
+                                 replace=args.replace)
+    return _report(counts, args.out, "archs")

@@ -6,16 +6,14 @@ directory, a single NATS-Bench file or an NB201 ``.pth``; :func:`import_arch_res
 (:mod:`.nb201_records`, where the record format and NB201's set mapping are described) and writes
 them as recipes ``nb201-12`` / ``nb201-200`` (different runs, not epochs of one run).
 
-The recipe book, :func:`existing_recipes`, :func:`provenance` and :class:`ImportFormatError` are shared
-with the table importer of :mod:`nasbench_lab.benchmark.csv_import`, whose public names (``ColumnMap``,
-``import_table``, ``ACC_METRICS``, ``UNITS``) stay importable from here, as do ``NB201_SETS``,
-``record_from_results`` and ``records_from_arch`` of :mod:`.nb201_records`.
+The recipe book, :func:`existing_recipes`, :func:`provenance` and the locked writer live in
+:mod:`.import_base`, shared with the table importer of :mod:`.csv_import`, whose public names
+(``ColumnMap``, ``import_table``, ``ACC_METRICS``, ``UNITS``) stay importable from here, as do
+``NB201_SETS``, ``record_from_results`` and ``records_from_arch`` of :mod:`.nb201_records`.
 """
 
 from __future__ import annotations
 
-import datetime as _dt
-import importlib
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -23,57 +21,51 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from nasbench_lab import __version__
+from nasbench_lab.benchmark.csv_import import ACC_METRICS, UNITS, ColumnMap, import_table
 from nasbench_lab.benchmark.errors import ImportFormatError
+from nasbench_lab.benchmark.import_base import (
+    NB201_RECIPES,
+    RecipeBook,
+    existing_recipes,
+    locked_writer,
+    nb201_recipe,
+    provenance,
+)
 from nasbench_lab.benchmark.nb201_records import NB201_SETS, record_from_results, records_from_arch
 from nasbench_lab.benchmark.safe_pickle import load_pbz2, numpy_safe_globals
 from nasbench_lab.benchmark.schema import Recipe, RunRecord
+from nasbench_lab.benchmark.writer import BenchmarkWriter
 from nasbench_lab.errors import ConfigError
 from nasbench_lab.space import N_ARCHS, Arch, all_indices, ops_matrix
 
 __all__ = [
-    "NB201_RECIPES", "NB201_SETS", "ArchStates", "ImportFormatError", "RecipeBook", "existing_recipes",
-    "import_arch_results", "import_nats", "import_nb201", "iter_nats_file", "iter_nats_simple", "iter_nb201_pth",
-    "load_pth", "nb201_recipe", "provenance", "record_from_results", "records_from_arch",
+    "ACC_METRICS",
+    "NB201_RECIPES",
+    "NB201_SETS",
+    "UNITS",
+    "ArchStates",
+    "ColumnMap",
+    "ImportFormatError",
+    "RecipeBook",
+    "existing_recipes",
+    "import_arch_results",
+    "import_nats",
+    "import_nb201",
+    "import_table",
+    "iter_nats_file",
+    "iter_nats_simple",
+    "iter_nb201_pth",
+    "load_pth",
+    "nb201_recipe",
+    "provenance",
+    "record_from_results",
+    "records_from_arch",
 ]
 
 log = logging.getLogger(__name__)
 
-# hp key in the files -> our recipe name.
-NB201_RECIPES: dict[str, str] = {"12": "nb201-12", "200": "nb201-200"}
 _PTH_HPS = {"less": "12", "full": "200"}
 _CHUNK_ARCHS = 256
-
-
-def nb201_recipe(hp: str) -> Recipe:
-    """The recipe of NB201's ``hp``-epoch runs (``"12"`` or ``"200"``).
-
-    Raises:
-        ConfigError: ``hp`` is not one of NB201's protocols.
-    """
-    if hp not in NB201_RECIPES:
-        raise ConfigError(f"unknown NB201 protocol hp={hp!r}; known: {', '.join(NB201_RECIPES)}")
-    epochs = int(hp)
-    return Recipe(
-        name=NB201_RECIPES[hp],
-        eval_points=tuple(range(1, epochs + 1)),
-        config={
-            "optimizer": "SGD", "lr": 0.1, "momentum": 0.9, "nesterov": True, "weight_decay": 5e-4,
-            "batch_size": 256, "lr_schedule": "cosine", "epochs": epochs, "C": 16, "N": 5,
-        },
-        description=f"NAS-Bench-201 / NATS-Bench topology {epochs}-epoch runs (hp='{hp}')",
-    )
-
-
-def provenance(source: str, path: str | Path) -> dict[str, str]:
-    """Provenance attributes for an import from ``path`` (what, where, by which code, when)."""
-    return {
-        "source": source,
-        "path": str(Path(path).resolve()),
-        "code_version": f"nasbench_lab {__version__}",
-        "date": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
-        "device": "imported (trained by the benchmark's authors)",
-    }
 
 
 # --------------------------------------------------------------------------- sources
@@ -152,7 +144,9 @@ def iter_nats_file(path: str | Path, archs: Iterable[int] | None = None) -> Arch
         ``(n_archs, iterator of (index, {hp: ArchResults state}))``.
     """
     path = Path(path)
-    return _iter_arch2infos(load_pbz2(path), path, archs, {})
+    # The single file holds every arch: its cap is a per-arch bound times the arch count (the ratio
+    # cap of load_pbz2 still refuses a bomb).
+    return _iter_arch2infos(load_pbz2(path, max_bytes=N_ARCHS * 2**20), path, archs, {})
 
 
 def load_pth(path: str | Path) -> Any:
@@ -189,47 +183,6 @@ def iter_nb201_pth(path: str | Path, archs: Iterable[int] | None = None) -> Arch
 
 
 # --------------------------------------------------------------------------- writing
-class RecipeBook:
-    """Creates recipes on first use in a writer and grows their seed axis as new seeds appear.
-
-    Args:
-        writer: the open :class:`~nasbench_lab.benchmark.writer.BenchmarkWriter`.
-        existing: ``(dataset, recipe name) -> (stored recipe, stored seeds)`` of the target file.
-        provenance: provenance of the recipes this import creates.
-    """
-
-    def __init__(self, writer: Any, existing: Mapping[tuple[str, str], tuple[Recipe, list[int]]],
-                 provenance: Mapping[str, str]) -> None:
-        self.writer = writer
-        self.provenance = dict(provenance)
-        self.seeds = {key: list(seeds) for key, (_, seeds) in existing.items()}
-        self.touched: set[tuple[str, str]] = set()
-
-    def ensure(self, dataset: str, recipe: Recipe, seeds: Iterable[int]) -> None:
-        """Make ``dataset/recipe`` exist with at least ``seeds`` on its seed axis."""
-        key = (dataset, recipe.name)
-        if key not in self.touched:
-            # add_recipe checks an existing recipe's eval points and config against ours.
-            stored = self.seeds.get(key) or sorted(set(int(s) for s in seeds))
-            self.writer.add_recipe(dataset, recipe, stored, self.provenance)
-            self.seeds[key] = list(stored)
-            self.touched.add(key)
-        new = [int(s) for s in seeds if int(s) not in self.seeds[key]]
-        if new:
-            self.writer.add_seeds(dataset, recipe.name, sorted(set(new)))
-            self.seeds[key].extend(sorted(set(new)))
-
-
-def existing_recipes(path: str | Path) -> dict[tuple[str, str], tuple[Recipe, list[int]]]:
-    """``(dataset, recipe name) -> (recipe, seeds)`` already in the benchmark at ``path`` (empty if absent)."""
-    from nasbench_lab.benchmark.store import Benchmark
-
-    if not Path(path).exists():
-        return {}
-    with Benchmark.open(path) as bench:
-        return {(d, r): (bench.recipe(d, r), bench.seeds(d, r)) for d in bench.datasets for r in bench.recipes(d)}
-
-
 def _progress(iterable: Iterable[Any], total: int, what: str, progress: bool) -> Iterable[Any]:
     if not progress:
         return iterable
@@ -267,16 +220,13 @@ def import_arch_results(
             another protocol.
         ImportFormatError: nothing to import, or a malformed record (the target is left untouched).
     """
-    from nasbench_lab.benchmark.writer import BenchmarkWriter
-
     unknown = set(datasets or ()) - set(NB201_SETS)
     if unknown:
         raise ConfigError(f"unknown NB201 datasets {sorted(unknown)}; valid: {', '.join(NB201_SETS)}")
     if n_archs == 0:
         raise ImportFormatError("no arch of the selection is in the source: nothing to import")
     recipes = {hp: nb201_recipe(hp) for hp in hps}
-    existing = existing_recipes(out)
-    with BenchmarkWriter(out) as writer:
+    with locked_writer(out) as (writer, existing):
         book = RecipeBook(writer, existing, source)
         counts = _write_states(writer, book, _progress(states, n_archs, "import", progress), recipes, datasets)
     log.info("imported %d runs of %d archs into %s", sum(counts.values()), n_archs, out)
@@ -284,7 +234,7 @@ def import_arch_results(
 
 
 def _write_states(
-    writer: Any,
+    writer: BenchmarkWriter,
     book: RecipeBook,
     states: Iterable[tuple[int, Mapping[str, Any]]],
     recipes: Mapping[str, Recipe],
@@ -299,9 +249,10 @@ def _write_states(
             counts[(dataset, name)] += writer.write_runs(dataset, name, records)
         pending.clear()
 
-    for k, (_, by_hp) in enumerate(states, start=1):
+    for k, (index, by_hp) in enumerate(states, start=1):
+        _check_holds_records(index, by_hp, recipes)
         for hp, recipe in recipes.items():
-            runs = _runs(by_hp, hp, datasets)
+            runs = _runs(index, by_hp, hp, datasets)
             for dataset in dict.fromkeys(d for d, _ in runs):
                 book.ensure(dataset, recipe, [r.seed for d, r in runs if d == dataset])
             for dataset, record in runs:
@@ -312,11 +263,37 @@ def _write_states(
     return dict(counts)
 
 
-def _runs(by_hp: Mapping[str, Any], hp: str, datasets: Sequence[str] | None) -> list[tuple[str, RunRecord]]:
-    """``(dataset, record)`` of one arch's protocol ``hp`` (none if the arch lacks it), only ``datasets``."""
+def _check_holds_records(index: int, by_hp: Any, recipes: Mapping[str, Recipe]) -> None:
+    """An arch's entry must hold a record of at least one protocol imported, else the import would skip it."""
+    if not isinstance(by_hp, Mapping) or not any(hp in by_hp for hp in recipes):
+        found = sorted(map(str, by_hp)) if isinstance(by_hp, Mapping) else type(by_hp).__name__
+        raise ImportFormatError(
+            f"arch {index}: its entry holds no record of protocol {' or '.join(recipes)} (found: {found or 'nothing'}); "
+            "the file is damaged or of another format: re-download it, or leave the arch out with --archs"
+        )
+
+
+def _runs(index: int, by_hp: Mapping[str, Any], hp: str, datasets: Sequence[str] | None) -> list[tuple[str, RunRecord]]:
+    """``(dataset, record)`` of arch ``index``'s protocol ``hp`` (none if it lacks it), only ``datasets``.
+
+    Raises:
+        ImportFormatError: the record belongs to another arch (a mislabelled or swapped file).
+    """
     if hp not in by_hp:
         return []
-    return [(d, r) for d, r in records_from_arch(by_hp[hp], hp) if datasets is None or d in datasets]
+    records = list(records_from_arch(by_hp[hp], hp))
+    if not records:
+        raise ImportFormatError(f"arch {index}: its hp {hp} record holds no runs; the file is damaged: re-download it")
+    runs = []
+    for dataset, record in records:
+        if record.arch_index != index:
+            raise ImportFormatError(
+                f"arch {index}: its entry holds the record of arch {record.arch_index} (hp {hp}); the file is "
+                "mislabelled or swapped: re-download it, or leave the arch out with --archs"
+            )
+        if datasets is None or dataset in datasets:
+            runs.append((dataset, record))
+    return runs
 
 
 def import_nats(source: str | Path, out: str | Path, *, archs: Iterable[int] | None = None,
@@ -349,16 +326,3 @@ def import_nb201(source: str | Path, out: str | Path, *, archs: Iterable[int] | 
     """Import a NAS-Bench-201 ``.pth`` file (v1_0 or v1_1); see :func:`import_nats` for the arguments."""
     n, states = iter_nb201_pth(source, archs)
     return import_arch_results(states, n, out, provenance(f"NAS-Bench-201 {Path(source).name}", source), **options)
-
-
-# --------------------------------------------------------------------------- CSV / TSV tables (re-exported)
-# csv_import builds on this module, so its names are re-exported lazily (PEP 562): an eager import here
-# would be circular when csv_import is the module imported first.
-_CSV_IMPORT_NAMES = frozenset({"ACC_METRICS", "UNITS", "ColumnMap", "import_table"})
-
-
-def __getattr__(name: str) -> Any:
-    """``ColumnMap``, ``import_table``, ``ACC_METRICS`` and ``UNITS`` of :mod:`.csv_import`, loaded on first use."""
-    if name in _CSV_IMPORT_NAMES:
-        return getattr(importlib.import_module("nasbench_lab.benchmark.csv_import"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -8,7 +8,9 @@ Kept apart from ``store.py`` so that the file-handling class stays short; users 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
@@ -18,13 +20,31 @@ from nasbench_lab.benchmark.table import RecipeTable
 from nasbench_lab.errors import ConfigError
 from nasbench_lab.space import N_ARCHS
 
-if TYPE_CHECKING:
-    from nasbench_lab.benchmark.store import Benchmark
-
 SeedSpec = int | str | None
 # A resolved seed: "mean", one seed position for every lookup, or a position per lookup.
 Selection = str | int | np.ndarray
 _MISSING_MODES = ("raise", "nan")
+
+
+class TableSource(Protocol):
+    """What :class:`QueryEngine` needs from its benchmark (:class:`~nasbench_lab.benchmark.store.Benchmark`).
+
+    A protocol rather than an import of ``store``, which imports this module.
+    """
+
+    path: Path
+
+    def _table(self, dataset: str, recipe: str | None) -> RecipeTable:
+        """The cached table of ``dataset``/``recipe`` (default: the dataset's only recipe)."""
+        ...
+
+    def reading(self) -> AbstractContextManager[None]:
+        """Context manager turning HDF5 read failures into ``BenchmarkFormatError``."""
+        ...
+
+    def _fill(self, pairs: list[tuple[int, str, str, int]]) -> bool:
+        """Train missing ``(arch, dataset, recipe, seed)`` runs and reload; False when it cannot."""
+        ...
 
 
 def check_metric(metric: str, allowed: tuple[str, ...] = METRICS, kind: str = "metrics") -> str:
@@ -75,7 +95,7 @@ def draw_seeds(table: RecipeTable, idx: np.ndarray, rng: np.random.Generator) ->
 class QueryEngine:
     """Answers the queries of one open :class:`Benchmark` (the benchmark owns tables and reloads)."""
 
-    def __init__(self, bench: Benchmark) -> None:
+    def __init__(self, bench: TableSource) -> None:
         self.bench = bench
 
     # ------------------------------------------------------------------ selection
@@ -241,7 +261,7 @@ class QueryEngine:
             )
         with self.bench.reading():
             data = table.proxy(name)
-        computed = np.isfinite(data["time"][idx])
+        computed = data["computed"][idx]
         values = data[field][idx]
         if isinstance(seed, str) and seed == "mean":
             counts = computed.sum(axis=1)
@@ -255,10 +275,10 @@ class QueryEngine:
         if missing == "raise" and not done.all():
             k = int(np.flatnonzero(~done)[0])
             raise MissingEntryError(
-                int(idx[k]), dataset, table.recipe.name, None if isinstance(seed, str) else int(seed),
+                int(idx[k]), dataset, table.recipe.name, seed if isinstance(seed, (int, np.integer)) else None,
                 metric=f"proxy {name}", bench=str(self.bench.path),
                 fix=f"compute it with `nasbench-lab proxies compute --bench {self.bench.path} --dataset {dataset} "
-                f"--proxies {name} --archs {int(idx[k])}`",
+                f"--proxies {name} --archs {int(idx[k])},`",  # the trailing comma: a list, not a sample size
             )
         return out
 

@@ -134,27 +134,68 @@ def loads(data: bytes, *, source: str = "<bytes>") -> Any:
         ) from None
 
 
-def load_pbz2(path: str | Path) -> Any:
+# Decompression caps. A real NATS-Bench topology arch file (both protocols, 3 datasets, all seeds)
+# decompresses to about 0.33 MB and the meta file (15,625 arch strings) to 1.4 MB, at ratios of 4 and 39.
+# A bz2 "bomb" of 1 KB expands to gigabytes, so output is capped both absolutely and relative to the input.
+MAX_RECORD_BYTES = 16 * 2**20  # per-arch record or meta file: ~50x the largest real one
+MAX_RATIO = 1000  # decompressed / compressed bytes, ~25x the highest real ratio ...
+MIN_CAP_BYTES = 2**20  # ... but a small file may always expand to 1 MiB
+_CHUNK = 2**20
+
+
+def decompression_cap(compressed_bytes: int, max_bytes: int = MAX_RECORD_BYTES) -> int:
+    """How many bytes ``compressed_bytes`` of bz2 data may expand to: ``min(max_bytes, max(1 MiB, 1000x))``."""
+    return min(int(max_bytes), max(MIN_CAP_BYTES, MAX_RATIO * int(compressed_bytes)))
+
+
+def bunzip_capped(raw: bytes, limit: int, source: str) -> bytes:
+    """Stream-decompress (possibly multi-stream) bz2 ``raw``, refusing to produce more than ``limit`` bytes.
+
+    Raises:
+        UnsafePickleError: not bz2 data, truncated, or more than ``limit`` bytes of output.
+    """
+    out = bytearray()
+    pending = raw
+    try:
+        while pending:
+            decomp = bz2.BZ2Decompressor()
+            while not decomp.eof:
+                if decomp.needs_input and not pending:
+                    raise EOFError("compressed data ends before the end-of-stream marker")
+                out += decomp.decompress(pending, max_length=min(_CHUNK, limit + 1 - len(out)))
+                pending = b""
+                if len(out) > limit:
+                    raise UnsafePickleError(
+                        f"{source}: decompresses to more than {limit:,} bytes (from {len(raw):,}); a real "
+                        "NB201/NATS-Bench record is far smaller, so this is not one: do not trust the file"
+                    )
+            pending = decomp.unused_data
+    except (OSError, EOFError, ValueError) as exc:
+        raise UnsafePickleError(
+            f"{source}: not valid bz2 data ({exc}); the file is corrupt or truncated: download it again"
+        ) from None
+    return bytes(out)
+
+
+def load_pbz2(path: str | Path, max_bytes: int = MAX_RECORD_BYTES) -> Any:
     """Read a bz2-compressed pickle (NATS-Bench ``*.pickle.pbz2``) with the restricted unpickler.
 
     Args:
         path: the ``.pickle.pbz2`` file.
+        max_bytes: the most its pickle may decompress to (default: a per-arch record's cap); the cap
+            is also at most 1000 times the compressed size (at least 1 MiB), see :func:`decompression_cap`.
 
     Returns:
         The unpickled object.
 
     Raises:
-        UnsafePickleError: the file is not bz2 data, is truncated, or holds a refused global.
+        UnsafePickleError: the file is not bz2 data, is truncated, expands beyond the cap, or holds a
+            refused global.
         FileNotFoundError: the file does not exist.
     """
     path = Path(path)
     raw = path.read_bytes()
-    try:
-        data = bz2.decompress(raw)
-    except (OSError, EOFError, ValueError) as exc:
-        raise UnsafePickleError(
-            f"{path}: not valid bz2 data ({exc}); the file is corrupt or truncated: download it again"
-        ) from None
+    data = bunzip_capped(raw, decompression_cap(len(raw), max_bytes), str(path))
     return loads(data, source=str(path))
 
 

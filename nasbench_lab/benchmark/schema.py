@@ -22,6 +22,12 @@ from nasbench_lab.errors import ConfigError
 FORMAT_NAME = "nasbench-lab"
 FORMAT_VERSION = 1
 FILL_FAILURES_ATTR = "fill_failures"  # JSON list on a recipe group: entries a fill could not train
+# Root group of the extra per-arch metrics (``/.arch_metrics/<dataset>/<name>``); a dataset key cannot
+# start with ".", so it never clashes with one.
+EXTRA_GROUP = ".arch_metrics"
+# On a proxy group: 0 when its scores were imported without compute times (then a finite score marks
+# a computed entry instead of a finite time).
+TIMES_RECORDED_ATTR = "times_recorded"
 
 # Per (arch, seed, epoch) curves; accuracies in percent as NB201 reports them, losses in nats.
 CURVE_METRICS: tuple[str, ...] = (
@@ -38,6 +44,12 @@ RUN_METRICS: tuple[str, ...] = ("eval_time",)  # seconds for one evaluation pass
 # Per arch scalars (depend on the network, not on the run).
 ARCH_METRICS: tuple[str, ...] = ("params", "flops", "latency")  # millions, millions of MACs, seconds/batch
 METRICS: tuple[str, ...] = CURVE_METRICS + RUN_METRICS + ARCH_METRICS
+# The values each metric can take (inclusive); an importer refuses anything outside, and infinities.
+METRIC_RANGES: dict[str, tuple[float, float]] = {
+    **{name: (0.0, 100.0) for name in ("train_acc", "valid_acc", "test_acc")},
+    **{name: (0.0, math.inf) for name in ("train_loss", "valid_loss", "test_loss", "train_time", "eval_time")},
+    **{name: (0.0, math.inf) for name in ARCH_METRICS},
+}
 # Metrics where larger is better; everything else is minimised when asking for "best".
 MAXIMISED: frozenset[str] = frozenset({"train_acc", "valid_acc", "test_acc"})
 

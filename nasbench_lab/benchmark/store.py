@@ -19,6 +19,7 @@ import json
 import logging
 import os
 from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -26,60 +27,18 @@ import h5py
 import numpy as np
 
 from nasbench_lab.benchmark.errors import BenchmarkFormatError, BenchmarkNotFoundError, MissingEntryError
+from nasbench_lab.benchmark.extras import arch_metric_names, arch_metric_provenance, extra_datasets, read_arch_metric
+from nasbench_lab.benchmark.integrity import Reading, check_root, is_sealed, read_structure
 from nasbench_lab.benchmark.query import QueryEngine, SeedSpec
-from nasbench_lab.benchmark.schema import FILL_FAILURES_ATTR, FORMAT_NAME, FORMAT_VERSION, METRICS, Recipe
+from nasbench_lab.benchmark.schema import EXTRA_GROUP, FILL_FAILURES_ATTR, METRICS, Recipe
 from nasbench_lab.benchmark.table import RecipeTable
 from nasbench_lab.errors import ConfigError
-from nasbench_lab.space import N_ARCHS, Arch, check_index, check_indices
+from nasbench_lab.resources import default_benchmark_path  # re-exported: callers import it from here
+from nasbench_lab.space import Arch, check_index, check_indices
 
 logger = logging.getLogger(__name__)
 
 FillMissing = Callable[[int, str, str, int], None]
-DEFAULT_BENCHMARK_NAME = "nb201-digits.h5"
-
-
-def default_benchmark_path() -> Path:
-    """The embedded benchmark ``data/nb201-digits.h5`` at the root of the repository holding the package.
-
-    Raises:
-        BenchmarkNotFoundError: the file is absent (e.g. a wheel install or it was not generated yet).
-    """
-    path = Path(__file__).resolve().parents[2] / "data" / DEFAULT_BENCHMARK_NAME
-    if not path.is_file():
-        raise BenchmarkNotFoundError(
-            f"the embedded benchmark {path} is absent; pass a benchmark file explicitly, or generate "
-            "it with `nasbench-lab fill` (see README)"
-        )
-    return path
-
-
-def check_root(file: h5py.File, path: str | os.PathLike[str]) -> None:
-    """Check the root attributes of an open benchmark file.
-
-    Raises:
-        BenchmarkFormatError: not a nasbench-lab file, another format version, or another arch count.
-    """
-    attrs = file.attrs
-    if attrs.get("format") != FORMAT_NAME:
-        raise BenchmarkFormatError(
-            f"{path} is not a nasbench-lab benchmark (root attribute format={attrs.get('format')!r}); "
-            "import foreign data with `nasbench-lab import`"
-        )
-    version = attrs.get("format_version")
-    if _as_int(version) != FORMAT_VERSION:
-        raise BenchmarkFormatError(
-            f"{path} has format version {version}, this nasbench-lab reads version {FORMAT_VERSION}: "
-            "use the nasbench-lab release that wrote it, or re-create the file"
-        )
-    if _as_int(attrs.get("n_archs")) != N_ARCHS:
-        raise BenchmarkFormatError(f"{path} holds {attrs.get('n_archs')} archs, expected {N_ARCHS}")
-
-
-def _as_int(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def _arch_index(arch: Arch | int | str) -> int:
@@ -111,6 +70,7 @@ class Benchmark:
         self._file: h5py.File | None = None
         self._structure: dict[str, list[str]] = {}
         self._tables: dict[tuple[str, str | None], RecipeTable] = {}
+        self._sealed = False
         self._load()
 
     @classmethod
@@ -140,16 +100,15 @@ class Benchmark:
                 f"cannot read {self.path} as HDF5 ({exc}); it is truncated or corrupt: re-create or re-copy it"
             ) from None
         try:
-            check_root(self._file, self.path)
+            with self.reading():  # the file never changes under a reader: its structure is read once
+                check_root(self._file, self.path)
+                self._structure = read_structure(self._file, self.path, skip=(EXTRA_GROUP,))
+                self._sealed = is_sealed(self._file)
         except BaseException:
             self.close()
             raise
-        with self.reading():  # the file never changes under a reader: its structure is read once
-            self._structure = {
-                name: sorted(k for k, v in group.items() if isinstance(v, h5py.Group))
-                for name, group in self._h5.items() if isinstance(group, h5py.Group)
-            }
         self._tables = {}
+        self._extra_cache: dict[tuple[str, str], np.ndarray] = {}
         self._engine = QueryEngine(self)
 
     def reload(self) -> None:
@@ -228,13 +187,13 @@ class Benchmark:
             if name not in names:
                 raise ConfigError(f"unknown recipe {name!r} for dataset {dataset!r}; valid recipes: {', '.join(names)}")
             with self.reading():
-                self._tables[(dataset, name)] = RecipeTable(self._h5[dataset][name], dataset)
+                self._tables[(dataset, name)] = RecipeTable(self._h5[dataset][name], dataset, sealed=self._sealed)
         self._tables[(dataset, recipe)] = self._tables[(dataset, name)]
         return self._tables[(dataset, name)]
 
-    def reading(self) -> Any:
+    def reading(self) -> AbstractContextManager[None]:
         """Context manager turning HDF5 read failures into :class:`BenchmarkFormatError`."""
-        return _Reading(self.path)
+        return Reading(self.path)
 
     def recipe(self, dataset: str, recipe: str | None = None) -> Recipe:
         """The :class:`Recipe` (training protocol) of a dataset's recipe (default: its only one)."""
@@ -294,6 +253,41 @@ class Benchmark:
             raise ConfigError(f"no proxy {name!r} stored for {dataset}/{table.recipe.name} (stored: {stored})")
         with self.reading():
             return table.proxy(name)
+
+    @property
+    def sealed(self) -> bool:
+        """Whether the file carries metadata checksums (then every read checks them)."""
+        return self._sealed
+
+    # ------------------------------------------------------------------ extra per-arch metrics (see extras.py)
+    @property
+    def extra_datasets(self) -> list[str]:
+        """Dataset keys that have extra per-arch metrics (they need no recipe), sorted."""
+        with self.reading():
+            return extra_datasets(self._h5)
+
+    def arch_metric_names(self, dataset: str) -> list[str]:
+        """Names of the extra per-arch metrics stored for ``dataset`` (e.g. device latencies), sorted; ``[]`` if none."""
+        with self.reading():
+            return arch_metric_names(self._h5, dataset)
+
+    def arch_metric(self, name: str, dataset: str) -> np.ndarray:
+        """Extra per-arch metric ``name`` of ``dataset`` for every arch, ``(15625,)`` float64, NaN where absent.
+
+        Raises:
+            ConfigError: no such metric (the message lists the stored ones).
+            BenchmarkFormatError: a damaged array or provenance.
+        """
+        key = (name, dataset)
+        if key not in self._extra_cache:
+            with self.reading():
+                self._extra_cache[key] = read_arch_metric(self._h5, name, dataset, self._sealed)
+        return self._extra_cache[key]
+
+    def arch_metric_provenance(self, name: str, dataset: str) -> dict[str, str]:
+        """Where extra metric ``name`` comes from: ``source``, ``path``, ``sha256``, ``column``, ``note``, ``unit``, ``date``."""
+        with self.reading():
+            return arch_metric_provenance(self._h5, name, dataset, self._sealed)
 
     # ------------------------------------------------------------------ queries (see query.py)
     def query(
@@ -430,20 +424,4 @@ class Benchmark:
         return True
 
 
-class _Reading:
-    """Context manager: HDF5 read errors become :class:`BenchmarkFormatError`."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
-        if exc_type is not None and issubclass(exc_type, OSError):
-            raise BenchmarkFormatError(
-                f"cannot read {self.path} ({exc}); the file is truncated or corrupt: re-create or re-copy it"
-            ) from None
-
-
-__all__ = ["Benchmark", "MissingEntryError", "check_root", "default_benchmark_path"]
+__all__ = ["Benchmark", "MissingEntryError", "default_benchmark_path"]

@@ -18,8 +18,9 @@ import h5py
 import numpy as np
 
 from nasbench_lab.benchmark.errors import BenchmarkFormatError
+from nasbench_lab.benchmark.integrity import verify_attrs
 from nasbench_lab.benchmark.layout import PROVENANCE_KEYS, json_attr
-from nasbench_lab.benchmark.schema import ARCH_METRICS, CURVE_METRICS, RUN_METRICS, Recipe
+from nasbench_lab.benchmark.schema import ARCH_METRICS, CURVE_METRICS, RUN_METRICS, TIMES_RECORDED_ATTR, Recipe
 from nasbench_lab.space import N_ARCHS
 
 
@@ -43,15 +44,19 @@ class RecipeTable:
     Args:
         group: the open HDF5 group.
         dataset: dataset key.
+        sealed: whether the file carries metadata checksums (then the group's is checked and required).
 
     Raises:
-        BenchmarkFormatError: the group lacks an array or attribute, or an array has the wrong shape.
+        BenchmarkFormatError: the group lacks an array or attribute, an array has the wrong shape, or
+            its attributes do not match their checksum.
     """
 
-    def __init__(self, group: h5py.Group, dataset: str) -> None:
+    def __init__(self, group: h5py.Group, dataset: str, sealed: bool = False) -> None:
         self.group = group
         self.dataset = dataset
+        self.sealed = sealed
         where = f"group {group.name} of {group.file.filename}"
+        verify_attrs(group, group.file.filename, required=sealed)
         try:
             self.recipe = Recipe.from_attrs(group.attrs)
             self.seeds = np.asarray(group.attrs["seeds"], dtype=np.int64).reshape(-1)
@@ -67,7 +72,7 @@ class RecipeTable:
         self._proxies: dict[str, dict[str, Any]] = {}
 
     def _check_layout(self, where: str) -> None:
-        expected = {name: (N_ARCHS, self.n_seeds, self.n_epochs) for name in CURVE_METRICS}
+        expected: dict[str, tuple[int, ...]] = {name: (N_ARCHS, self.n_seeds, self.n_epochs) for name in CURVE_METRICS}
         expected.update({name: (N_ARCHS, self.n_seeds) for name in (*RUN_METRICS, "filled", "mapped_from")})
         expected.update({name: (N_ARCHS,) for name in ARCH_METRICS})
         for name, shape in expected.items():
@@ -198,7 +203,7 @@ class RecipeTable:
         return sorted(group.keys()) if isinstance(group, h5py.Group) else []
 
     def proxy(self, name: str) -> dict[str, Any]:
-        """A proxy's ``score`` and ``time`` ``(N, P)`` float64, ``proxy_seeds`` and ``settings``.
+        """A proxy's ``score``, ``time`` and ``computed`` ``(N, P)`` (float64, bool), ``proxy_seeds``, ``settings``.
 
         Raises:
             BenchmarkFormatError: the proxy group is malformed.
@@ -206,6 +211,7 @@ class RecipeTable:
         cache = self._proxies
         if name not in cache:
             sub = self.group["proxies"][name]
+            verify_attrs(sub, self.group.file.filename, required=self.sealed)
             try:
                 seeds = np.asarray(sub.attrs["proxy_seeds"], dtype=np.int64).reshape(-1)
                 score = np.asarray(sub["score"][...], dtype=np.float64)
@@ -215,5 +221,10 @@ class RecipeTable:
                 raise BenchmarkFormatError(f"proxy group {sub.name} is incomplete ({exc})") from None
             if score.shape != (N_ARCHS, seeds.size) or time.shape != score.shape:
                 raise BenchmarkFormatError(f"proxy group {sub.name} has arrays of the wrong shape")
-            cache[name] = {"score": score, "time": time, "proxy_seeds": seeds, "settings": settings}
+            # Our proxies record a compute time for every score (NaN scores included); imported ones
+            # have no times, so there a score is present where it is finite.
+            timed = bool(sub.attrs.get(TIMES_RECORDED_ATTR, True))
+            computed = np.isfinite(time) if timed else np.isfinite(score)
+            cache[name] = {"score": score, "time": time, "proxy_seeds": seeds, "settings": settings,
+                           "computed": computed}
         return cache[name]

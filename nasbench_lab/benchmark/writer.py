@@ -24,6 +24,8 @@ import numpy as np
 
 from nasbench_lab import __version__
 from nasbench_lab.benchmark.atomic import AtomicH5File
+from nasbench_lab.benchmark.errors import BenchmarkFormatError
+from nasbench_lab.benchmark.integrity import check_root, seal_file, verify_file
 from nasbench_lab.benchmark.layout import (
     RECIPE_ATTRS,
     check_name,
@@ -36,8 +38,15 @@ from nasbench_lab.benchmark.layout import (
     scatter_rows,
     shaped,
 )
-from nasbench_lab.benchmark.schema import ARCH_METRICS, CURVE_METRICS, FORMAT_NAME, FORMAT_VERSION, Recipe, RunRecord
-from nasbench_lab.benchmark.store import check_root
+from nasbench_lab.benchmark.schema import (
+    ARCH_METRICS,
+    CURVE_METRICS,
+    EXTRA_GROUP,
+    FORMAT_NAME,
+    FORMAT_VERSION,
+    Recipe,
+    RunRecord,
+)
 from nasbench_lab.errors import ConfigError
 from nasbench_lab.space import N_ARCHS, check_indices
 
@@ -46,7 +55,8 @@ logger = logging.getLogger(__name__)
 WRITER_CACHE_BYTES = 64 * 2**20  # chunk cache: a whole block of chunks stays in memory while written
 
 
-def _utc_now() -> str:
+def utc_now() -> str:
+    """The current time in UTC, ISO 8601 to the second (what ``date``/``created`` attributes hold)."""
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
@@ -89,10 +99,20 @@ class BenchmarkWriter:
         """
         if self._atomic.file is not None:
             raise ConfigError(f"writer for {self.path} is already open")
-        self._atomic.open(fresh=self._init_root, check=lambda f: check_root(f, self.path))
+        self._atomic.open(fresh=self._init_root, check=self._check_existing)
+
+    def _check_existing(self, file: h5py.File) -> None:
+        """An existing target must be an intact benchmark: a writer's seal must never cover damage."""
+        try:
+            check_root(file, self.path)
+            verify_file(file, self.path, EXTRA_GROUP)
+        except (KeyError, RuntimeError) as exc:  # h5py: an object it cannot open
+            raise BenchmarkFormatError(f"cannot read {self.path} ({exc}); it is damaged: restore or re-create it") from None
 
     def commit(self) -> None:
-        """Flush, fsync and atomically move the temporary copy over the target."""
+        """Seal the metadata (:mod:`.integrity`), flush, fsync and atomically move the copy over the target."""
+        if self._atomic.file is not None:
+            seal_file(self._atomic.file, EXTRA_GROUP)
         self._atomic.commit()
 
     def abort(self) -> None:
@@ -105,8 +125,17 @@ class BenchmarkWriter:
         attrs["format"] = FORMAT_NAME
         attrs["format_version"] = FORMAT_VERSION
         attrs["n_archs"] = N_ARCHS
-        attrs["created"] = _utc_now()
+        attrs["created"] = utc_now()
         attrs["code_version"] = __version__
+
+    @property
+    def h5(self) -> h5py.File:
+        """The open working copy (for the layout helpers of :mod:`.extras`)."""
+        return self._h5
+
+    def proxies_group(self, dataset: str, recipe_name: str) -> h5py.Group:
+        """The ``proxies`` group of a recipe (created for recipes written before proxies existed)."""
+        return self._group(dataset, recipe_name).require_group("proxies")
 
     @property
     def _h5(self) -> h5py.File:
@@ -153,7 +182,7 @@ class BenchmarkWriter:
     def _provenance_attrs(self, provenance: Mapping[str, str]) -> dict[str, str]:
         if not provenance.get("source"):
             raise ConfigError("provenance needs a 'source' (where these results come from)")
-        attrs = {"code_version": __version__, "date": _utc_now(), "device": "unknown"}
+        attrs = {"code_version": __version__, "date": utc_now(), "device": "unknown"}
         for key, value in provenance.items():
             if key in RECIPE_ATTRS or not isinstance(key, str) or "/" in key:
                 raise ConfigError(f"provenance key {key!r} is reserved or invalid")

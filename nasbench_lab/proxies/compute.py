@@ -191,11 +191,11 @@ def compute_proxies(
         FillLockedError: another process is filling or computing into the file.
         NasbenchLabError: a chunk failed (chunks finished before it are stored).
     """
+    from nasbench_lab.benchmark.lock import FileLock, lock_path
     from nasbench_lab.benchmark.store import Benchmark
     from nasbench_lab.benchmark.writer import BenchmarkWriter
     from nasbench_lab.space import N_ARCHS, check_indices
     from nasbench_lab.training.data import load_dataset
-    from nasbench_lab.training.filelock import FileLock, lock_path
 
     runner = make_executor(executor, workers=workers, address=address, isolate=False)
     path = Path(bench_path)

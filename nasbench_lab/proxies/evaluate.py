@@ -127,8 +127,10 @@ def format_table(rows: Sequence[ProxyCorrelation], top_fraction: float = 0.1) ->
     return "\n".join(lines)
 
 
-def write_outputs(rows: Sequence[ProxyCorrelation], out_dir: str | Path, *, title: str = "") -> list[Path]:
-    """Write ``correlations.csv`` and a bar plot (``correlations.png`` and ``.pdf``) into ``out_dir``."""
+def write_outputs(rows: Sequence[ProxyCorrelation], out_dir: str | Path, *, title: str = "",
+                  top_fraction: float = 0.1) -> list[Path]:
+    """Write ``correlations.csv`` and a bar plot (``correlations.png`` and ``.pdf``) into ``out_dir``; each
+    proxy's label gives the number of archs its bars were computed over (all, and the top ``top_fraction``)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -144,13 +146,13 @@ def write_outputs(rows: Sequence[ProxyCorrelation], out_dir: str | Path, *, titl
     order = sorted(rows, key=lambda r: r.spearman if math.isfinite(r.spearman) else -math.inf)
     fig, ax = plt.subplots(figsize=(7, 0.35 * len(order) + 1.5))
     y = np.arange(len(order))
-    ax.barh(y - 0.2, [r.spearman for r in order], height=0.4, label="all archs")
-    ax.barh(y + 0.2, [r.spearman_top for r in order], height=0.4, label="top 10 %")
-    ax.set_yticks(y, [r.proxy for r in order])
+    ax.barh(y - 0.2, [r.spearman for r in order], height=0.4, label="all archs with a score (n)")
+    ax.barh(y + 0.2, [r.spearman_top for r in order], height=0.4, label=f"top {top_fraction:.0%} of them by accuracy")
+    ax.set_yticks(y, [f"{r.proxy} (n={r.n:,}; top {math.ceil(top_fraction * r.n):,})" for r in order])
     ax.axvline(0, color="black", lw=0.8)
     ax.set_xlabel("Spearman rank correlation with accuracy")
     ax.set_title(title or "zero-cost proxies")
-    ax.legend(loc="lower right")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncols=2, fontsize="small")  # below: hides no bar
     fig.tight_layout()
     paths = [table]
     for ext in ("png", "pdf"):

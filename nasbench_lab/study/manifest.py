@@ -18,13 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from nasbench_lab.errors import ConfigError
+from nasbench_lab.study.folder import MANIFEST_FORMAT
 from nasbench_lab.study.results import write_atomic
 from nasbench_lab.study.spec import StudySpec
 from nasbench_lab.study.table import StudyTable
 
 log = logging.getLogger(__name__)
 
-MANIFEST_FORMAT = "nasbench-lab-study"
 MANIFEST_VERSION = 1
 
 

@@ -1,19 +1,21 @@
 """Regret curves of a study's units and the regret plot (versus queries and versus simulated time).
 
-Regret is defined in :mod:`nasbench_lab.study.report`: the table's best reported value minus the reported
-metric of the incumbent. Curves are mean +- standard error over a strategy's seeds.
+Regret is :func:`nasbench_lab.study.results.regret`: the table's best reported value minus the reported
+metric of the incumbent. Curves are mean +- one standard error over a strategy's seeds; the plot says so in
+its legend, names the study, dataset and metric in its title, and labels its logarithmic axes with plain
+numbers (1, 2, 5, 10, ...).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from nasbench_lab.study.results import UnitResult, group_units
+from nasbench_lab.study.results import UnitResult, group_units, regret
 
 
 def regret_by_query(group: Sequence[UnitResult], best: float) -> np.ndarray:
@@ -24,9 +26,9 @@ def regret_by_query(group: Sequence[UnitResult], best: float) -> np.ndarray:
     n = max(u.n_queries for u in group)
     out = np.empty((len(group), n))
     for i, u in enumerate(group):
-        regret = best - u.reported
-        out[i, : u.n_queries] = regret
-        out[i, u.n_queries:] = regret[-1]
+        gap = regret(u.reported, best)
+        out[i, : u.n_queries] = gap
+        out[i, u.n_queries:] = gap[-1]
     return out
 
 
@@ -39,7 +41,7 @@ def regret_by_time(group: Sequence[UnitResult], best: float, grid: np.ndarray) -
     for i, u in enumerate(group):
         pos = np.searchsorted(u.simulated_time, grid, side="right") - 1
         seen = pos >= 0
-        out[i, seen] = (best - u.reported)[pos[seen]]
+        out[i, seen] = regret(u.reported, best)[pos[seen]]
     return out
 
 
@@ -56,10 +58,8 @@ def band(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def plot_regret(units: Iterable[UnitResult], best: float, stem: Path, *, metric: str = "reported",
-                order: Sequence[str] | None = None, n_grid: int = 256) -> list[Path]:
-    """Regret versus queries and versus simulated time (mean +- s.e. over seeds) as PNG and PDF.
-
-    The regret axis is symmetric-log (linear near 0, where regrets end); the time axis is logarithmic.
+                order: Sequence[str] | None = None, title: str = "", n_grid: int = 256) -> list[Path]:
+    """Regret versus queries and versus simulated time (mean +- 1 s.e. over seeds) of one study, as PNG and PDF.
 
     Args:
         units: finished units.
@@ -67,6 +67,30 @@ def plot_regret(units: Iterable[UnitResult], best: float, stem: Path, *, metric:
         stem: output path without suffix; ``stem.png`` and ``stem.pdf`` are written.
         metric: name of the reported metric, for the axis label.
         order: strategy labels in legend order.
+        title: the figure's title (e.g. the study, dataset and metric).
+        n_grid: points of the simulated-time axis.
+
+    Returns:
+        The files written.
+    """
+    grouped = group_units(units, order)
+    return plot_regret_groups(grouped, dict.fromkeys(grouped, best), stem, ylabel=f"regret of {metric}", title=title,
+                              n_grid=n_grid)
+
+
+def plot_regret_groups(grouped: Mapping[str, Sequence[UnitResult]], best: Mapping[str, float], stem: Path, *,
+                       ylabel: str, title: str = "", n_grid: int = 256) -> list[Path]:
+    """Regret curves of labelled groups of units, each against its own best value, as PNG and PDF.
+
+    The regret axis is logarithmic (symmetric-log, linear near 0, when a curve reaches 0); the time axis
+    is logarithmic when times are positive. Ticks are plain numbers at 1, 2 and 5 times powers of ten.
+
+    Args:
+        grouped: units per legend label, in legend order (each group non-empty).
+        best: per label, the best reported value its regret is measured against.
+        stem: output path without suffix; ``stem.png`` and ``stem.pdf`` are written.
+        ylabel: label of the regret axes.
+        title: the figure's title.
         n_grid: points of the simulated-time axis.
 
     Returns:
@@ -77,14 +101,23 @@ def plot_regret(units: Iterable[UnitResult], best: float, stem: Path, *, metric:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    grouped = group_units(units, order)
     timed = {k: [u for u in g if np.isfinite(u.simulated_time).all()] for k, g in grouped.items()}
     grid, t_min, t_max = _time_grid(timed, n_grid)
-    top = 0.0
-    fig, (ax_q, ax_t) = plt.subplots(1, 2, figsize=(11, 4), constrained_layout=True)
+    n_seeds = {label: len(group) for label, group in grouped.items()}
+    same = len(set(n_seeds.values())) == 1
+    fig, (ax_q, ax_t) = plt.subplots(1, 2, figsize=(11, 4.4), constrained_layout=True)
+    curves: list[np.ndarray] = []
     for label, group in grouped.items():
-        top = max(top, _draw_strategy(ax_q, ax_t, label, group, timed[label], best, grid))
-    _style_axes(ax_q, ax_t, metric, t_min, t_max, top)
+        name = label if same else f"{label} ({n_seeds[label]} seed{'' if n_seeds[label] == 1 else 's'})"
+        curves += _draw_strategy(ax_q, ax_t, name, list(group), timed[label], best[label], grid)
+    _style_axes(ax_q, ax_t, ylabel, t_min, t_max, curves)
+    note = _band_note(set(n_seeds.values()))
+    if len(grouped) > 6:  # many curves: the legend goes beside the panels, where it hides none
+        fig.legend(loc="outside right upper", title=note, fontsize="small", title_fontsize="small")
+    else:
+        ax_q.legend(title=note, fontsize="small", title_fontsize="small")
+    if title:
+        fig.suptitle(title)
     paths = [stem.with_suffix(".png"), stem.with_suffix(".pdf")]
     for p in paths:
         fig.savefig(p, dpi=120)
@@ -92,7 +125,15 @@ def plot_regret(units: Iterable[UnitResult], best: float, stem: Path, *, metric:
     return paths
 
 
-def _time_grid(timed: dict[str, list[UnitResult]], n_grid: int) -> tuple[np.ndarray, float, float]:
+def _band_note(counts: set[int]) -> str:
+    """The legend's title: what the line and the band are (over how many seeds)."""
+    if counts == {1}:
+        return "one seed each: no s.e. band"
+    over = f"over {counts.pop()} seeds" if len(counts) == 1 else "over each strategy's seeds"
+    return f"line: mean, band: ± 1 s.e. {over}"
+
+
+def _time_grid(timed: Mapping[str, list[UnitResult]], n_grid: int) -> tuple[np.ndarray, float, float]:
     """The simulated-time axis (geometric from the first positive time when it can be) and its ends."""
     t_max = max((float(u.simulated_time[-1]) for g in timed.values() for u in g), default=0.0)
     t_min = min((float(u.simulated_time[u.simulated_time > 0][0]) for g in timed.values() for u in g
@@ -102,22 +143,43 @@ def _time_grid(timed: dict[str, list[UnitResult]], n_grid: int) -> tuple[np.ndar
 
 
 def _draw_strategy(ax_q: Any, ax_t: Any, label: str, group: list[UnitResult], timed: list[UnitResult],
-                   best: float, grid: np.ndarray) -> float:
-    """One strategy's regret bands on both axes; returns the largest mean regret versus queries."""
+                   best: float, grid: np.ndarray) -> list[np.ndarray]:
+    """One strategy's regret bands on both axes; returns the lower and upper band edges it drew."""
     mean, se = band(regret_by_query(group, best))
-    top = float(np.nanmax(mean))
     x = np.arange(1, mean.size + 1)
-    (line,) = ax_q.plot(x, mean, label=f"{label} ({len(group)})")
+    (line,) = ax_q.plot(x, mean, label=label)
     ax_q.fill_between(x, mean - se, mean + se, color=line.get_color(), alpha=0.2, linewidth=0)
+    edges = [mean, mean + se]
     if timed:  # units without simulated time (tables without times) have no time curve
         mean, se = band(regret_by_time(timed, best, grid))
         ax_t.plot(grid, mean, color=line.get_color())
         ax_t.fill_between(grid, mean - se, mean + se, color=line.get_color(), alpha=0.2, linewidth=0)
-    return top
+        edges += [mean, mean + se]
+    return edges
 
 
-def _style_axes(ax_q: Any, ax_t: Any, metric: str, t_min: float, t_max: float, top: float) -> None:
-    """Labels, scales and legend of the two panels."""
+def regret_limits(curves: Sequence[np.ndarray]) -> tuple[float, float, bool]:
+    """The regret axis' range from the curves drawn: (smallest positive mean, largest value, whether a mean
+    reaches 0); ``(nan, 0.0, True)`` when nothing is positive."""
+    values = np.concatenate([np.asarray(c, dtype=np.float64).ravel() for c in curves]) if curves else np.zeros(0)
+    values = values[np.isfinite(values)]
+    positive = values[values > 0]
+    if positive.size == 0:
+        return math.nan, 0.0, True
+    return float(positive.min()), float(values.max()), bool((values <= 0).any())
+
+
+def nice_floor(value: float) -> float:
+    """The largest of 1, 2, 5 times a power of ten that is <= ``value`` (> 0)."""
+    decade = 10.0 ** math.floor(math.log10(value))
+    return max(m * decade for m in (1.0, 2.0, 5.0) if m * decade <= value * (1 + 1e-12))
+
+
+def _style_axes(ax_q: Any, ax_t: Any, ylabel: str, t_min: float, t_max: float, curves: Sequence[np.ndarray]) -> None:
+    """Labels, scales and ticks of the two panels."""
+    from matplotlib import ticker
+
+    plain = ticker.FuncFormatter(lambda v, _pos: f"{v:g}")
     if t_max == 0.0:
         ax_t.text(0.5, 0.5, "simulated time unknown\n(the table holds no times)", ha="center", va="center",
                   transform=ax_t.transAxes)
@@ -125,10 +187,23 @@ def _style_axes(ax_q: Any, ax_t: Any, metric: str, t_min: float, t_max: float, t
     ax_t.set_xlabel("simulated time (s)")
     if 0 < t_min < t_max:
         ax_t.set_xscale("log")
+        ax_t.xaxis.set_major_locator(ticker.LogLocator(base=10, subs=(1.0, 2.0, 5.0), numticks=30))
+        ax_t.xaxis.set_major_formatter(plain)
+        ax_t.xaxis.set_minor_formatter(ticker.NullFormatter())
+    low, top, reaches_zero = regret_limits(curves)
     for ax in (ax_q, ax_t):
-        ax.set_ylabel(f"regret of {metric}")
+        ax.set_ylabel(ylabel)
         ax.grid(alpha=0.3)
-        if top > 0:  # regrets span decades and reach 0: logarithmic above a small linear band
-            ax.set_yscale("symlog", linthresh=10.0 ** math.floor(math.log10(top)) / 100)
-            ax.set_ylim(bottom=0.0)
-    ax_q.legend(title="strategy (seeds)", fontsize="small")
+        if top <= 0:
+            continue
+        if reaches_zero:  # logarithmic above a linear band that holds 0
+            linthresh = nice_floor(low)
+            ax.set_yscale("symlog", linthresh=linthresh, linscale=0.5)
+            ax.yaxis.set_major_locator(ticker.SymmetricalLogLocator(base=10, linthresh=linthresh, subs=(1.0, 2.0, 5.0)))
+            ax.set_ylim(0.0, top * 1.3)
+        else:
+            ax.set_yscale("log")
+            ax.yaxis.set_major_locator(ticker.LogLocator(base=10, subs=(1.0, 2.0, 5.0), numticks=30))
+            ax.set_ylim(nice_floor(low) * 0.9, top * 1.3)
+        ax.yaxis.set_major_formatter(plain)
+        ax.yaxis.set_minor_formatter(ticker.NullFormatter())

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -29,19 +28,25 @@ from typing import Any
 
 import numpy as np
 
-from nasbench_lab.errors import ConfigError, NasbenchLabError
-from nasbench_lab.study.manifest import MANIFEST_FORMAT, utc_now, write_manifest
+from nasbench_lab.errors import NasbenchLabError
+from nasbench_lab.study.folder import read_study
+from nasbench_lab.study.manifest import utc_now, write_manifest
 from nasbench_lab.study.plots import plot_regret
 from nasbench_lab.study.results import (
     UnitResult,
     group_units,
-    load_units,
-    read_trajectory,
+    regret,
     trajectory_csv,
     wall_time_csv,
     write_atomic,
 )
-from nasbench_lab.study.spec import BudgetSpec, StrategySpec, StudySpec
+
+# The files a study writes in its output folder besides ``units/`` (``study run --overwrite`` removes these
+# and nothing else; a test checks that a study writes no other file).
+OUTPUT_FILES: tuple[str, ...] = (
+    "trajectory.csv", "wall_time.csv", "summary.csv", "summary.md", "wins.csv", "regret.png", "regret.pdf",
+    "manifest.json",
+)
 
 
 # --------------------------------------------------------------------------- summary
@@ -94,9 +99,9 @@ def summarize(units: Iterable[UnitResult], best: float, order: Sequence[str] | N
         if any(u.n_queries == 0 for u in group):
             raise NasbenchLabError(f"strategy {label!r} has a unit without queries; rerun the study")
         final = np.array([u.reported[-1] for u in group])
-        aurc = np.array([float(np.mean(best - u.reported)) for u in group])
+        aurc = np.array([float(np.mean(regret(u.reported, best))) for u in group])
         out.append(StrategySummary(
-            label, len(group), *_mean_se(final), *_mean_se(best - final), *_mean_se(aurc),
+            label, len(group), *_mean_se(final), *_mean_se(regret(final, best)), *_mean_se(aurc),
             float(np.mean([u.n_queries for u in group])),
             float(np.mean([u.simulated_time[-1] for u in group])),
         ))
@@ -145,19 +150,22 @@ def _pm(mean: float, se: float, digits: int) -> str:
     return f"{mean:.{digits}f}" + ("" if math.isnan(se) else f" ± {se:.{digits}f}")
 
 
+SUMMARY_HEADER = ("seeds", "final {metric}", "regret", "AURC", "queries", "simulated time (s)")
+
+
+def summary_cells(r: StrategySummary) -> list[str]:
+    """The Markdown cells of one summary row after the strategy's label (columns of ``SUMMARY_HEADER``)."""
+    return [str(r.n_seeds), _pm(r.final_mean, r.final_se, 3), _pm(r.regret_mean, r.regret_se, 3),
+            _pm(r.aurc_mean, r.aurc_se, 3), f"{r.queries_mean:.1f}", f"{r.simulated_time_mean:.1f}"]
+
+
 def summary_markdown(rows: Sequence[StrategySummary], labels: Sequence[str], wins: np.ndarray,
                      metric: str = "reported", partial: bool = False) -> str:
     """The summary and the wins matrix as Markdown tables (what ``study run`` prints)."""
     lines = ["(partial: only finished units)", ""] if partial else []
-    lines += [
-        f"| strategy | seeds | final {metric} | regret | AURC | queries | simulated time (s) |",
-        "|---|---:|---:|---:|---:|---:|---:|",
-    ]
-    for r in rows:
-        lines.append(
-            f"| {r.strategy} | {r.n_seeds} | {_pm(r.final_mean, r.final_se, 3)} | {_pm(r.regret_mean, r.regret_se, 3)} "
-            f"| {_pm(r.aurc_mean, r.aurc_se, 3)} | {r.queries_mean:.1f} | {r.simulated_time_mean:.1f} |"
-        )
+    header = [h.format(metric=metric) for h in SUMMARY_HEADER]
+    lines += ["| strategy | " + " | ".join(header) + " |", "|---|" + "---:|" * len(header)]
+    lines += [f"| {r.strategy} | " + " | ".join(summary_cells(r)) + " |" for r in rows]
     lines += ["", "Wins (row beats column on that many seeds):", "", "| | " + " | ".join(labels) + " |",
               "|---|" + "---:|" * len(labels)]
     for a, (label, row) in enumerate(zip(labels, wins)):
@@ -166,7 +174,8 @@ def summary_markdown(rows: Sequence[StrategySummary], labels: Sequence[str], win
 
 
 def write_study_files(out: Path, units: Sequence[UnitResult], best: float, order: Sequence[str], *,
-                      metric: str = "reported", partial: bool = False, trajectories: bool = True) -> str:
+                      metric: str = "reported", partial: bool = False, trajectories: bool = True,
+                      title: str = "") -> str:
     """Write summary.csv, wins.csv, summary.md, regret.{png,pdf} (and trajectory.csv, wall_time.csv).
 
     Args:
@@ -177,13 +186,14 @@ def write_study_files(out: Path, units: Sequence[UnitResult], best: float, order
         metric: name of the reported metric.
         partial: whether some units have not finished (noted in summary.md).
         trajectories: also write trajectory.csv and wall_time.csv.
+        title: the regret plot's title (see :func:`plot_title`).
 
     Returns:
         The summary Markdown (empty note if no unit has finished).
     """
     out.mkdir(parents=True, exist_ok=True)
     if trajectories:
-        write_atomic(out / "trajectory.csv", trajectory_csv(units))
+        write_atomic(out / "trajectory.csv", trajectory_csv(units, best))
         write_atomic(out / "wall_time.csv", wall_time_csv(units))
     if not units:
         text = "(no unit has finished yet)\n"
@@ -195,8 +205,14 @@ def write_study_files(out: Path, units: Sequence[UnitResult], best: float, order
     write_atomic(out / "summary.csv", summary_csv(rows))
     write_atomic(out / "wins.csv", wins_csv(labels, wins))
     write_atomic(out / "summary.md", text)
-    plot_regret(units, best, out / "regret", metric=metric, order=order)
+    plot_regret(units, best, out / "regret", metric=metric, order=order, title=title)
     return text
+
+
+def plot_title(manifest: dict[str, Any]) -> str:
+    """The regret plot's title: the study, the reported metric and its dataset, and the table's best."""
+    best = manifest["reported_best"]
+    return f"{manifest['name']}: regret of {best['metric']} on {best['dataset']} (table best {best['value']:.4g})"
 
 
 @dataclass(frozen=True)
@@ -208,12 +224,15 @@ class StudyOutcome:
         summary: the summary and wins tables as Markdown (what the CLI prints).
         units_done: finished units.
         units_total: units of the whole study.
+        note: what a rerun did with the results already in ``out`` (resumed, re-reported, replaced), for
+            the user; empty for a fresh folder and for reports.
     """
 
     out: Path
     summary: str
     units_done: int
     units_total: int
+    note: str = ""
 
     @property
     def complete(self) -> bool:
@@ -230,8 +249,8 @@ def write_outputs(out: Path, manifest: dict[str, Any], units: list[UnitResult], 
         manifest["finished"] = utc_now()
     labels = [s["label"] for s in manifest["spec"]["strategies"]]
     text = write_study_files(out, units, manifest["reported_best"]["value"], labels,
-                                    metric=manifest["reported_best"]["metric"], partial=len(units) < total,
-                                    trajectories=trajectories)
+                             metric=manifest["reported_best"]["metric"], partial=len(units) < total,
+                             trajectories=trajectories, title=plot_title(manifest))
     write_manifest(out / "manifest.json", manifest)
     return StudyOutcome(out=out, summary=text, units_done=len(units), units_total=total)
 
@@ -241,21 +260,7 @@ def report_study(out: str | Path) -> StudyOutcome:
     files are gone, from its trajectory.csv). The trajectory files themselves are left as they are.
 
     Raises:
-        NasbenchLabError: ``out`` is not a study output folder.
+        ConfigError: ``out`` is not a study output folder.
     """
-    out = Path(out)
-    try:
-        manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-    except (FileNotFoundError, json.JSONDecodeError):
-        raise ConfigError(f"{out} has no readable manifest.json: is it a study output folder?") from None
-    if manifest.get("format") != MANIFEST_FORMAT:
-        raise ConfigError(f"{out}/manifest.json is not a study manifest")
-    spec_data = dict(manifest["spec"])
-    spec = StudySpec(
-        name=spec_data["name"], dataset=spec_data["dataset"], budget=BudgetSpec(**spec_data["budget"]),
-        strategies=tuple(StrategySpec(**s) for s in spec_data["strategies"]), seeds=tuple(spec_data["seeds"]),
-    )
-    units = load_units(out / "units", spec.labels, spec.seeds)
-    if not units and (out / "trajectory.csv").exists():  # unit files deleted: the trajectory still has them
-        units = read_trajectory(out / "trajectory.csv")
-    return write_outputs(out, manifest, units, manifest["units_total"], trajectories=False)
+    study = read_study(out)
+    return write_outputs(study.path, study.manifest, study.units, study.units_total, trajectories=False)

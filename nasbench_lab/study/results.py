@@ -3,6 +3,9 @@
 A *unit* is one (strategy, seed) search. Its :class:`UnitResult` holds one row per query. Finished units
 are saved one JSON file each under ``OUT/units/`` (so an interrupted study resumes) and, together, as
 ``trajectory.csv`` (byte-identical for the same spec and benchmark) and ``wall_time.csv``.
+
+Regret, everywhere in the study outputs, is :func:`regret`: the table's best reported value minus the
+reported value of the incumbent.
 """
 
 from __future__ import annotations
@@ -24,8 +27,13 @@ from nasbench_lab.errors import ConfigError, NasbenchLabError
 
 # Columns of trajectory.csv, in order; the file is byte-identical for the same spec and benchmark.
 TRAJECTORY_COLUMNS: tuple[str, ...] = (
+    "strategy", "seed", "step", "arch", "epochs", "objective", "incumbent", "reported", "regret", "simulated_time",
+)
+# The columns of trajectory files written before the incumbent and regret columns existed (still read).
+LEGACY_TRAJECTORY_COLUMNS: tuple[str, ...] = (
     "strategy", "seed", "step", "arch", "epochs", "objective", "reported", "simulated_time",
 )
+UNKNOWN_INCUMBENT = -1  # the incumbent of a step read from a file written before it was recorded
 WALL_TIME_COLUMNS: tuple[str, ...] = ("strategy", "seed", "step", "wall_time")
 
 
@@ -40,6 +48,8 @@ class UnitResult:
         epochs: curve columns (fidelity) asked at each step.
         objective: the objective observed for that query.
         reported: reported metric of the incumbent after that query.
+        incumbent: NB201 index of the incumbent after that query (the arch with the best objective so
+            far); ``UNKNOWN_INCUMBENT`` (-1) in results saved before it was recorded.
         simulated_time: simulated seconds spent after that query (cumulative).
         wall_time: wall-clock seconds since the unit started (not reproducible; kept apart).
     """
@@ -52,6 +62,7 @@ class UnitResult:
     reported: np.ndarray
     simulated_time: np.ndarray
     wall_time: np.ndarray
+    incumbent: np.ndarray
 
     @property
     def n_queries(self) -> int:
@@ -69,11 +80,13 @@ class UnitResult:
             "reported": [float(v) for v in self.reported],
             "simulated_time": [float(v) for v in self.simulated_time],
             "wall_time": [float(v) for v in self.wall_time],
+            "incumbent": [int(v) for v in self.incumbent],
         }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> UnitResult:
-        """Inverse of :meth:`to_json`."""
+        """Inverse of :meth:`to_json` (unit files written before the incumbent was recorded have none)."""
+        n = len(data["arch"])
         return cls(
             strategy=str(data["strategy"]),
             seed=int(data["seed"]),
@@ -83,7 +96,21 @@ class UnitResult:
             reported=np.asarray(data["reported"], dtype=np.float64),
             simulated_time=np.asarray(data["simulated_time"], dtype=np.float64),
             wall_time=np.asarray(data["wall_time"], dtype=np.float64),
+            incumbent=np.asarray(data.get("incumbent", [UNKNOWN_INCUMBENT] * n), dtype=np.int64),
         )
+
+
+def regret(reported: np.ndarray, best: float) -> np.ndarray:
+    """Regret of reported values: ``best - reported`` (``best``: the table's best reported value).
+
+    Args:
+        reported: reported metric of incumbents, any shape.
+        best: the best reported value in the table.
+
+    Returns:
+        An array of the shape of ``reported`` (zero where the table's best was found).
+    """
+    return best - np.asarray(reported, dtype=np.float64)
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -96,16 +123,22 @@ def write_atomic(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def trajectory_csv(units: Iterable[UnitResult]) -> str:
-    """The trajectory table as CSV text (one row per query; floats as ``repr``, so exact)."""
+def trajectory_csv(units: Iterable[UnitResult], best: float) -> str:
+    """The trajectory table as CSV text (one row per query; floats as ``repr``, so exact).
+
+    Args:
+        units: finished units, in the order their rows are written.
+        best: the table's best reported value (for the regret column).
+    """
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(TRAJECTORY_COLUMNS)
     for u in units:
+        gap = regret(u.reported, best)
         for i in range(u.n_queries):
             writer.writerow([
                 u.strategy, u.seed, i + 1, int(u.arch[i]), int(u.epochs[i]), repr(float(u.objective[i])),
-                repr(float(u.reported[i])), repr(float(u.simulated_time[i])),
+                int(u.incumbent[i]), repr(float(u.reported[i])), repr(float(gap[i])), repr(float(u.simulated_time[i])),
             ])
     return buf.getvalue()
 
@@ -124,6 +157,9 @@ def wall_time_csv(units: Iterable[UnitResult]) -> str:
 def read_trajectory(path: Path) -> list[UnitResult]:
     """Units from a ``trajectory.csv`` (wall times are NaN: they live in ``wall_time.csv``).
 
+    Files written before the ``incumbent`` and ``regret`` columns existed are read too (their incumbent is
+    ``UNKNOWN_INCUMBENT``); the regret column is not read back, it follows from ``reported``.
+
     Raises:
         NasbenchLabError: the file is missing or its header is not a trajectory header.
     """
@@ -132,23 +168,27 @@ def read_trajectory(path: Path) -> list[UnitResult]:
             rows = list(csv.reader(fh))
     except FileNotFoundError:
         raise NasbenchLabError(f"{path} not found: is this a study output folder?") from None
-    if not rows or tuple(rows[0]) != TRAJECTORY_COLUMNS:
+    header = tuple(rows[0]) if rows else ()
+    if header not in (TRAJECTORY_COLUMNS, LEGACY_TRAJECTORY_COLUMNS):
         raise NasbenchLabError(f"{path} is not a trajectory file (header must be {','.join(TRAJECTORY_COLUMNS)})")
+    col = {name: i for i, name in enumerate(header)}
     grouped: dict[tuple[str, int], list[list[str]]] = {}
     for row in rows[1:]:
         grouped.setdefault((row[0], int(row[1])), []).append(row)
     units = []
     for (strategy, seed), group in grouped.items():
         cols = list(zip(*group))
+        incumbent = cols[col["incumbent"]] if "incumbent" in col else [UNKNOWN_INCUMBENT] * len(group)
         units.append(UnitResult(
             strategy=strategy,
             seed=seed,
-            arch=np.asarray(cols[3], dtype=np.int64),
-            epochs=np.asarray(cols[4], dtype=np.int64),
-            objective=np.asarray(cols[5], dtype=np.float64),
-            reported=np.asarray(cols[6], dtype=np.float64),
-            simulated_time=np.asarray(cols[7], dtype=np.float64),
+            arch=np.asarray(cols[col["arch"]], dtype=np.int64),
+            epochs=np.asarray(cols[col["epochs"]], dtype=np.int64),
+            objective=np.asarray(cols[col["objective"]], dtype=np.float64),
+            reported=np.asarray(cols[col["reported"]], dtype=np.float64),
+            simulated_time=np.asarray(cols[col["simulated_time"]], dtype=np.float64),
             wall_time=np.full(len(group), math.nan),
+            incumbent=np.asarray(incumbent, dtype=np.int64),
         ))
     return units
 
@@ -161,7 +201,6 @@ def group_units(units: Iterable[UnitResult], order: Sequence[str] | None = None)
     labels = [s for s in (order or sorted(grouped)) if s in grouped]
     labels += [s for s in grouped if s not in labels]
     return {s: sorted(grouped[s], key=lambda u: u.seed) for s in labels}
-
 
 
 def unit_path(units_dir: Path, label: str, seed: int) -> Path:

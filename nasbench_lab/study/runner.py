@@ -8,6 +8,7 @@ summary, tables and plots in :mod:`nasbench_lab.study.report`.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 from collections.abc import Iterator
@@ -22,8 +23,9 @@ from tqdm import tqdm
 from nasbench_lab.errors import ConfigError, NasbenchLabError
 from nasbench_lab.execution import Executor, make_executor, run_all
 from nasbench_lab.execution.base import raise_failure
-from nasbench_lab.study.manifest import start_manifest, write_manifest
-from nasbench_lab.study.report import StudyOutcome, write_outputs
+from nasbench_lab.study.manifest import sha256_file, start_manifest, write_manifest
+from nasbench_lab.study.report import StudyOutcome, report_study, write_outputs
+from nasbench_lab.study.rerun import Rerun, RerunPlan, plan_rerun, remove_study_files, rerun_note
 from nasbench_lab.study.results import UnitResult, load_units, unit_path, write_atomic
 from nasbench_lab.study.simulator import build_strategy, run_unit
 from nasbench_lab.study.spec import StudySpec, strategy_class
@@ -41,13 +43,15 @@ def _check_strategies(spec: StudySpec, table: StudyTable) -> None:
 
 
 def run_study(spec: StudySpec, out: str | Path, *, workers: int = 1, executor: str = "local",
-              address: str | None = None, resume: bool = False, spec_text: str | None = None,
-              progress: bool = True) -> StudyOutcome:
+              address: str | None = None, resume: bool = False, overwrite: bool = False,
+              spec_text: str | None = None, progress: bool = True) -> StudyOutcome:
     """Run every (strategy, seed) unit of ``spec`` and write the output folder.
 
-    Each unit is saved to ``out/units/`` (atomically) as soon as it finishes, so an interrupted study
-    resumes from there (``resume=True``). On Ctrl-C the outputs of the finished units are written
-    (marked partial in the manifest) before ``KeyboardInterrupt`` propagates.
+    Each unit is saved to ``out/units/`` (atomically) as soon as it finishes. A folder that already holds
+    this study (same spec fingerprint and benchmark SHA-256) is resumed: only its missing units run, and a
+    complete one is only re-reported; the outcome's ``note`` says which. A folder holding another study is
+    refused unless ``overwrite`` (see :mod:`nasbench_lab.study.rerun`). On Ctrl-C the outputs of the finished
+    units are written (marked partial in the manifest) before ``KeyboardInterrupt`` propagates.
 
     Args:
         spec: the study.
@@ -56,27 +60,36 @@ def run_study(spec: StudySpec, out: str | Path, *, workers: int = 1, executor: s
         executor: an executor name (``local``, ``ray``, ``inline``; see :mod:`nasbench_lab.execution`);
             ``local`` with one worker runs in this process.
         address: Ray cluster address (``ray`` only; default: a local Ray instance).
-        resume: continue the results already in ``out``.
+        resume: continue the results already in ``out`` (the default for a matching folder; kept for
+            the ``--resume`` flag).
+        overwrite: replace the study files already in ``out`` (of any spec) and run every unit afresh.
         spec_text: the spec's TOML text, kept in the manifest.
         progress: show a progress bar over units (on a terminal).
 
     Raises:
-        ConfigError: invalid spec, or ``out`` holds other results.
+        ConfigError: invalid spec, or ``out`` holds another study and ``overwrite`` is false.
         NasbenchLabError: a unit failed (message names it).
     """
     runner = study_executor(workers, executor, address)
     out = Path(out)
     table = study_table(spec)
     _check_strategies(spec, table)
-    manifest = start_manifest(spec, out, table, resume=resume, executor=executor, workers=workers, spec_text=spec_text)
+    plan = _plan(spec, out, table, resume=resume, overwrite=overwrite)
+    total = len(spec.labels) * len(spec.seeds)
+    if plan.action is Rerun.REPORT:
+        return dataclasses.replace(report_study(out), note=rerun_note(plan, out, total))
+    if plan.action is Rerun.REPLACE:
+        log.info("removed %d study files from %s", len(remove_study_files(out)), out)
+    manifest = start_manifest(spec, out, table, resume=plan.action is Rerun.RESUME, executor=executor,
+                              workers=workers, spec_text=spec_text)
     units_dir = out / "units"
     units_dir.mkdir(parents=True, exist_ok=True)
     todo = [(label, seed) for label in spec.labels for seed in spec.seeds
             if not unit_path(units_dir, label, seed).exists()]
-    total = len(spec.labels) * len(spec.seeds)
     log.info("study %s: %d units, %d to run (%s executor, %d workers)", spec.name, total, len(todo), executor, workers)
     write_manifest(out / "manifest.json", dict(manifest, units_total=total, complete=False))
-    bar = tqdm(total=total, initial=total - len(todo), desc=spec.name, unit="unit", disable=None if progress else True)
+    bar = tqdm(total=total, initial=total - len(todo), desc=f"{spec.name}: units (strategy x seed)", unit="unit",
+               disable=None if progress else True)
     try:
         for unit in run_units(spec, todo, runner):
             assert isinstance(unit, UnitResult)
@@ -87,7 +100,15 @@ def run_study(spec: StudySpec, out: str | Path, *, workers: int = 1, executor: s
         write_outputs(out, manifest, load_units(units_dir, spec.labels, spec.seeds), total)
         raise
     bar.close()
-    return write_outputs(out, manifest, load_units(units_dir, spec.labels, spec.seeds), total)
+    outcome = write_outputs(out, manifest, load_units(units_dir, spec.labels, spec.seeds), total)
+    return dataclasses.replace(outcome, note=rerun_note(plan, out, total))
+
+
+def _plan(spec: StudySpec, out: Path, table: StudyTable, *, resume: bool, overwrite: bool) -> RerunPlan:
+    """What this run does with the results already in ``out`` (:func:`~nasbench_lab.study.rerun.plan_rerun`)."""
+    done = sum(unit_path(out / "units", label, seed).exists() for label in spec.labels for seed in spec.seeds)
+    return plan_rerun(out, spec.fingerprint(), sha256_file(Path(table.bench.path)), done,
+                      len(spec.labels) * len(spec.seeds), overwrite=overwrite, resume=resume)
 
 
 # --------------------------------------------------------------------------- executors

@@ -189,10 +189,12 @@ def run_unit(spec: StudySpec, label: str, seed: int) -> UnitResult:
         clock.append(sim.clock)
         wall.append(time.perf_counter() - start)
         incumbent.append(best_arch)
+    incumbents = np.asarray(incumbent, dtype=np.int64)
     return UnitResult(
         strategy=label, seed=seed, arch=np.asarray(archs, dtype=np.int64), epochs=np.asarray(epochs, dtype=np.int64),
-        objective=np.asarray(values, dtype=np.float64), reported=_reported(table, np.asarray(incumbent, dtype=np.int64)),
+        objective=np.asarray(values, dtype=np.float64), reported=_reported(table, incumbents),
         simulated_time=np.asarray(clock, dtype=np.float64), wall_time=np.asarray(wall, dtype=np.float64),
+        incumbent=incumbents,
     )
 
 

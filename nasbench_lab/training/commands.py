@@ -12,18 +12,9 @@ from typing import Any
 
 from nasbench_lab.errors import ConfigError
 from nasbench_lab.execution import EXECUTORS
+from nasbench_lab.space import Arch, parse_seed, parse_seed_list
 
 log = logging.getLogger(__name__)
-
-
-def _int_list(text: str) -> list[int]:
-    try:
-        values = [int(t) for t in text.split(",") if t.strip()]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected comma-separated integers, got {text!r}") from None
-    if not values:
-        raise argparse.ArgumentTypeError("expected at least one integer")
-    return values
 
 
 def _add_training_options(parser: argparse.ArgumentParser) -> None:
@@ -70,11 +61,11 @@ def register(subparsers: Any) -> None:
     _add_training_options(fill)
     fill.add_argument(
         "--archs", default="all",
-        help="all | classes (one per NB201 isomorphism class, mapped to the rest) | N (random sample) | "
-        "i,j,k (indices; one index: i,)  [default all]",
+        help="all | classes (one per NB201 isomorphism class, mapped to the rest) | random:N (a sample of N "
+        "archs drawn with --sample-seed) | indices: 6111 (that one arch), 1,2,3, 0-99,200  [default all]",
     )
-    fill.add_argument("--sample-seed", type=int, default=0, help="seed of --archs N (default 0)")
-    fill.add_argument("--seeds", type=_int_list, default=None, help="seeds to fill, e.g. 0,1 (default: the recipe's)")
+    fill.add_argument("--sample-seed", default="0", help="seed of --archs random:N (default 0)")
+    fill.add_argument("--seeds", default=None, help="seeds to fill, e.g. 0,1 (default: the recipe's)")
     fill.add_argument("--executor", choices=EXECUTORS.names(), default="local", help="where runs execute (default local)")
     fill.add_argument("--workers", type=int, default=None, help="local worker processes (default one per core)")
     fill.add_argument("--address", default=None, help="Ray cluster address (default: start a local Ray)")
@@ -95,7 +86,7 @@ def register(subparsers: Any) -> None:
     train = subparsers.add_parser("train", help="train one arch with one seed and print its results")
     train.add_argument("arch", help="arch string or NB201 index")
     _add_training_options(train)
-    train.add_argument("--seed", type=int, default=0, help="seed (default 0)")
+    train.add_argument("--seed", default="0", help="seed (default 0)")
     train.add_argument("--json", action="store_true", help="print the whole record as JSON")
     train.set_defaults(func=run_train)
 
@@ -108,6 +99,13 @@ def _trainer(spec: str | None) -> Callable[..., Any] | None:
         return getattr(importlib.import_module(module), name)
     except (ImportError, AttributeError, ValueError):
         raise ConfigError(f"--trainer {spec!r}: no function {name!r} in an importable module {module!r}") from None
+
+
+def _default_trainer() -> Callable[..., Any]:
+    """The real trainer (imported on use: it pulls in torch)."""
+    from nasbench_lab.training.trainer import train
+
+    return train
 
 
 def _recipe(name: str, dataset: str, bench: str | None) -> Any:
@@ -130,10 +128,11 @@ def run_fill(args: argparse.Namespace) -> int:
     from nasbench_lab.training.jobs import default_job, fill_provenance
     from nasbench_lab.training.journal import BenchmarkTarget
 
-    selection = ArchSelection.parse(args.archs, sample_seed=args.sample_seed)
+    selection = ArchSelection.parse(args.archs, sample_seed=parse_seed(args.sample_seed, "--sample-seed"))
+    seeds = parse_seed_list(args.seeds, "--seeds") if args.seeds is not None else None
     _ensure_data(args)
     recipe = _recipe(args.recipe, args.dataset, args.bench)
-    seeds = args.seeds or [int(s) for s in recipe.config.get("seeds", [0])]
+    seeds = seeds or [int(s) for s in recipe.config.get("seeds", [0])]
     executor = make_executor(args.executor, workers=args.workers, address=args.address, gpus_per_task=args.gpus_per_task)
     job = default_job(
         device=args.device, threads=args.threads, data_root=args.data_root, compile=args.compile,
@@ -157,8 +156,8 @@ def run_fill(args: argparse.Namespace) -> int:
 
 def run_fill_status(args: argparse.Namespace) -> int:
     """Handler of ``nasbench-lab fill-status``."""
+    from nasbench_lab.benchmark.lock import lock_path
     from nasbench_lab.benchmark.store import Benchmark
-    from nasbench_lab.training.filelock import lock_path
     from nasbench_lab.training.journal import BenchmarkTarget, Journal, journal_path
 
     with Benchmark.open(args.bench) as bench:
@@ -185,17 +184,15 @@ def run_fill_status(args: argparse.Namespace) -> int:
 
 def run_train(args: argparse.Namespace) -> int:
     """Handler of ``nasbench-lab train``."""
-    from nasbench_lab.space import Arch
     from nasbench_lab.training.journal import record_to_json
 
-    arch = Arch.coerce(int(args.arch) if args.arch.isdigit() else args.arch)
-    train_fn = _trainer(args.trainer)
-    if train_fn is None:
-        from nasbench_lab.training.trainer import train as train_fn
+    arch = Arch.coerce(args.arch)
+    seed = parse_seed(args.seed, "--seed")
+    train_fn = _trainer(args.trainer) or _default_trainer()
     recipe = _recipe(args.recipe, args.dataset, None)
     _ensure_data(args)
     record = train_fn(
-        arch, args.dataset, recipe, args.seed, device=args.device, threads=args.threads,
+        arch, args.dataset, recipe, seed, device=args.device, threads=args.threads,
         data_root=args.data_root, compile=args.compile,
     )
     if args.json:
@@ -203,7 +200,7 @@ def run_train(args: argparse.Namespace) -> int:
         return 0
     curves = record.curves
     print(f"arch {arch.index} {arch}")
-    print(f"  {args.dataset} / recipe {recipe.name} / seed {args.seed}")
+    print(f"  {args.dataset} / recipe {recipe.name} / seed {seed}")
     for name in ("train_acc", "valid_acc", "test_acc", "valid_loss"):
         if name in curves:
             print(f"  final {name}: {curves[name][-1]:.4f}")

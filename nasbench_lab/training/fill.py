@@ -31,10 +31,10 @@ from typing import Any, Protocol
 import numpy as np
 
 from nasbench_lab.benchmark.atomic import remove_stale_copies
+from nasbench_lab.benchmark.lock import FileLock, lock_path
 from nasbench_lab.benchmark.schema import Recipe
 from nasbench_lab.errors import ConfigError, NasbenchLabError
 from nasbench_lab.execution import Executor, InlineExecutor, Outcome, run_all
-from nasbench_lab.training.filelock import FileLock, lock_path
 from nasbench_lab.training.jobs import (
     Task,
     TaskResult,

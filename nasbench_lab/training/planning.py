@@ -15,7 +15,7 @@ import numpy as np
 
 from nasbench_lab import space
 from nasbench_lab.benchmark.schema import Recipe
-from nasbench_lab.errors import ConfigError
+from nasbench_lab.errors import ArchError, ConfigError
 from nasbench_lab.training.jobs import Task
 
 log = logging.getLogger(__name__)
@@ -26,7 +26,8 @@ class ArchSelection:
     """Which archs a fill covers.
 
     Attributes:
-        mode: ``"all"``, ``"sample"`` (``n`` archs drawn with ``sample_seed``), ``"list"`` or
+        mode: ``"all"``, ``"sample"`` (``n`` archs drawn with ``sample_seed``; ``random:N`` on the command
+            line), ``"list"`` or
             ``"classes"`` (one representative per NB201 isomorphism class, results mapped to the
             other members).
         indices: the archs of a ``"list"``.
@@ -41,28 +42,29 @@ class ArchSelection:
 
     @classmethod
     def parse(cls, text: str, sample_seed: int = 0) -> ArchSelection:
-        """Read ``all``, ``classes``, ``N`` (a random sample of N archs) or ``i,j,k`` (indices).
+        """Read ``--archs``: ``all``, ``classes``, ``random:N`` (a seeded sample of N archs), or indices.
 
-        A single index is written with a trailing comma (``123,``), since a bare number is a sample size.
+        Indices are one index (``6111`` is arch 6111), a list (``1,2,3``) or ranges (``0-99,200``),
+        written with ASCII digits only (:func:`~nasbench_lab.space.parse_index_list`).
 
         Raises:
-            ConfigError: the text is none of these.
+            ConfigError: the text is none of these, or a sample size outside 1..15625.
         """
-        text = text.strip()
+        text = str(text).strip()
         if text in ("all", "classes"):
             return cls(mode=text)
+        kind, sep, size = text.partition(":")
         try:
-            if "," in text:
-                indices = tuple(int(t) for t in text.split(",") if t.strip())
-                return cls(mode="list", indices=tuple(int(i) for i in space.check_indices(indices)))
-            n = int(text)
-        except ValueError:
+            if sep and kind == "random":
+                n = space.parse_uint(size, "--archs random:N sample size", space.N_ARCHS)
+                if n < 1:
+                    raise ConfigError(f"--archs {text!r}: the sample size must be in 1..{space.N_ARCHS}")
+                return cls(mode="sample", n=n, sample_seed=sample_seed)
+            return cls(mode="list", indices=tuple(space.parse_index_list(text, "--archs")))
+        except ArchError as exc:
             raise ConfigError(
-                f"--archs {text!r}: use all, classes, a sample size N, or indices i,j,k (one index: i,)"
+                f"{exc} (--archs takes all, classes, random:N, one index like 6111, or indices like 1,2,100-199)"
             ) from None
-        if not 1 <= n <= space.N_ARCHS:
-            raise ConfigError(f"--archs sample size must be in 1..{space.N_ARCHS}, got {n}")
-        return cls(mode="sample", n=n, sample_seed=sample_seed)
 
     def arch_indices(self) -> np.ndarray:
         """Archs to train (for ``classes``: the representatives), sorted, shape ``(n,)``."""

@@ -128,7 +128,13 @@ def test_query_prints_nb201_value_as_published(capsys: pytest.CaptureFixture[str
         (["--dataset", "cifar10"], "valid datasets: digits"),
         (["--epoch", "12"], "outside -12..11"),
         (["--seed", "5"], "its seeds: 777, 888"),
-        (["--seed", "first"], "'mean', 'random' or an integer"),
+        (["--seed", "first"], "or 'mean' or 'random'"),
+        (["--epoch", "\u0663"], "--epoch '\u0663': give a curve column"),
+        (["--epoch", "1.5"], "--epoch '1.5'"),
+        (["--seed", "-1"], "digits 0-9 only"),
+        (["--seed", "\u0663"], "digits 0-9 only"),
+        (["--seed", "random", "--draw-seed", "-4"], "--draw-seed '-4'"),
+        (["--seed", "random", "--draw-seed", "\u00b2"], "--draw-seed"),
         (["--recipe", "nb201"], "valid recipes: synthetic"),
     ],
 )
@@ -138,6 +144,16 @@ def test_query_errors_are_one_line(capsys: pytest.CaptureFixture[str], synthetic
     code, out, err = _run(capsys, *argv, *extra)
     assert code == 2 and out == ""
     assert err.startswith("nasbench-lab: error:") and message in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("arch", ["\u00b2", "\u0663", "\u0661\u0662", "-1", "+5", "1_0", "15625"])
+def test_query_refuses_arch_numbers_that_are_not_indices(
+    capsys: pytest.CaptureFixture[str], synthetic_bench_path: Path, arch: str
+) -> None:
+    argv = ["query", arch, "--dataset", "digits", "--metric", "valid_acc", "--bench", str(synthetic_bench_path)]
+    code, out, err = _run(capsys, *argv)
+    assert code == 2 and out == "" and "Traceback" not in err and err.count("\n") == 1, err
+    assert "0-9" in err or "outside 0.." in err, err
 
 
 def test_query_bad_arch_and_missing_entry(capsys: pytest.CaptureFixture[str], partial_bench_path: Path) -> None:

@@ -85,7 +85,7 @@ def test_tsv_and_fraction_units(tmp_path: Path) -> None:
     ([["arch", "a"], [0, "high"]], [("a", "valid_acc")], {}, ImportFormatError, r"line 2: column 'a' holds 'high'"),
     ([["arch", "a"], [0, 91.5]], [("a", "valid_acc")], {"units": "fraction"}, ConfigError, "use --units percent"),
     ([["arch", "a"], [0, 0.9]], [("a", "valid_acc")], {}, ConfigError, "use --units fraction"),
-    ([["arch", "a"], [0, 150]], [("a", "valid_acc")], {}, ConfigError, "outside 0..100"),
+    ([["arch", "a"], [0, 150]], [("a", "valid_acc")], {}, ImportFormatError, "outside valid_acc's range 0..100"),
     ([["arch", "a"], [0, 50]], [("a", "valid_acc")], {"units": "ratio"}, ConfigError, "unknown units 'ratio'"),
     ([["arch", "a"], [0, 50]], [("a", "valid_acc")], {"epoch": 2.5, "recipe": "nb201-12"}, ConfigError,
      "not an eval point of recipe 'nb201-12'"),
@@ -140,3 +140,54 @@ def test_real_nwot_csv_best_arch(tmp_path: Path) -> None:
         assert (best, round(value, 4)) == (6111, 91.6067)
         assert round(bench.query(6111, "cifar10", "test_acc"), 4) == 94.3733
         assert bench.query(0, "cifar10-valid", "params") == pytest.approx(0.129306, rel=1e-6)
+
+
+# --------------------------------------------------------------------------- data-entry traps (issue 16)
+@pytest.mark.parametrize(("cell", "match"), [
+    ("inf", "not a finite number"), ("-inf", "not a finite number"), ("1e999", "not a finite number"),
+    ("Infinity", "not a finite number"), ("\u0667\u0660", "not a finite number"), ("1_0", "not a finite number"),
+    ("-5", "outside valid_acc's range 0..100"), ("100.5", "outside valid_acc's range 0..100"),
+])
+def test_csv_refuses_non_finite_and_out_of_domain_accuracies(tmp_path: Path, cell: str, match: str) -> None:
+    table = write_table(tmp_path / "t.csv", [["arch", "acc"], [0, 50], [1, cell]])
+    with pytest.raises(ImportFormatError, match=match):
+        import_table(table, tmp_path / "b.h5", [ColumnMap("acc", "valid_acc", "d")], recipe="r", epoch=1, seed=0)
+    assert not (tmp_path / "b.h5").exists()
+
+
+@pytest.mark.parametrize("metric", ["train_loss", "valid_loss", "train_time", "eval_time", "params", "latency"])
+def test_csv_refuses_negative_losses_times_and_costs(tmp_path: Path, metric: str) -> None:
+    table = write_table(tmp_path / "t.csv", [["arch", "x"], [0, 1.5], [1, -0.25]])
+    with pytest.raises(ImportFormatError, match=f"line 3: column 'x' holds -0.25, outside {metric}'s range"):
+        import_table(table, tmp_path / "b.h5", [ColumnMap("x", metric, "d")], recipe="r", epoch=1, seed=0)
+
+
+def test_csv_refuses_two_columns_mapped_to_one_metric(tmp_path: Path) -> None:
+    table = write_table(tmp_path / "t.csv", [["arch", "a", "b"], [0, 50, 60]])
+    maps = [ColumnMap("a", "valid_acc", "d"), ColumnMap("b", "valid_acc", "d")]
+    with pytest.raises(ConfigError, match="'a' and 'b' both map to d:valid_acc"):
+        import_table(table, tmp_path / "b.h5", maps, recipe="r", epoch=1, seed=0)
+    other = [ColumnMap("a", "valid_acc", "d"), ColumnMap("b", "valid_acc", "e")]  # other datasets are fine
+    assert import_table(table, tmp_path / "b.h5", other, recipe="r", epoch=1, seed=0) == {("d", "r"): 1, ("e", "r"): 1}
+
+
+def test_csv_refuses_duplicate_headers_and_ragged_rows(tmp_path: Path) -> None:
+    maps = [ColumnMap("acc", "valid_acc", "d")]
+    dup = write_table(tmp_path / "dup.csv", [["arch", "acc", "acc"], [0, 50, 60]])
+    with pytest.raises(ImportFormatError, match="header repeats column 'acc'"):
+        import_table(dup, tmp_path / "b.h5", maps, recipe="r", epoch=1, seed=0)
+    for row in ([1, 60, 7], [1]):
+        ragged = write_table(tmp_path / "ragged.csv", [["arch", "acc"], [0, 50], row])
+        with pytest.raises(ImportFormatError, match=f"line 3: {len(row)} fields, the header has 2"):
+            import_table(ragged, tmp_path / "b.h5", maps, recipe="r", epoch=1, seed=0)
+    assert not (tmp_path / "b.h5").exists()
+
+
+def test_csv_strips_a_utf8_byte_order_mark(tmp_path: Path) -> None:
+    table = tmp_path / "bom.csv"
+    table.write_bytes("arch,acc\n6111,91.5\n".encode("utf-8-sig"))
+    assert table.read_bytes().startswith(b"\xef\xbb\xbf")
+    out = tmp_path / "b.h5"
+    import_table(table, out, [ColumnMap("acc", "valid_acc", "d")], recipe="r", epoch=1, seed=0)
+    with Benchmark.open(out) as bench:
+        assert bench.query(6111, "d", "valid_acc") == pytest.approx(91.5)

@@ -224,3 +224,40 @@ def test_real_nats_sample_matches_records(tmp_path: Path) -> None:
         curve = bench.curve(11, "cifar100", "valid_acc", seed=777, recipe="nb201-200")
         assert np.isnan(curve[:-1]).all()
         assert curve[-1] == pytest.approx(float(res["eval_acc1es"]["x-valid@199"]), rel=1e-6)
+
+
+# --------------------------------------------------------------------------- mislabelled, empty and bomb files
+def _dir_with(tmp_path: Path, files: dict[int, object]) -> Path:
+    folder = tmp_path / "nats"
+    folder.mkdir()
+    write_pbz2(folder / "meta.pickle.pbz2", meta())
+    for index, obj in files.items():
+        write_pbz2(folder / f"{index:06d}.pickle.pbz2", obj)
+    return folder
+
+
+def test_an_arch_file_holding_another_archs_record_is_an_error(tmp_path: Path) -> None:
+    folder = _dir_with(tmp_path, {3: arch_hps(3), 7: arch_hps(11)})  # 000007 holds arch 11's record
+    out = tmp_path / "out.h5"
+    with pytest.raises(ImportFormatError, match=r"arch 7: its entry holds the record of arch 11"):
+        import_nats(folder, out, progress=False)
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("content", [collections.OrderedDict(), {"90": arch_state(5, "12", SEEDS_12)}, [1, 2],
+                                     {"12": {**arch_state(5, "12", SEEDS_12), "all_results": {}}}])
+def test_an_arch_file_holding_no_record_is_an_error(tmp_path: Path, content: object) -> None:
+    folder = _dir_with(tmp_path, {3: arch_hps(3), 5: content})
+    out = tmp_path / "out.h5"
+    with pytest.raises(ImportFormatError, match=r"arch 5: its (entry holds no record|hp 12 record holds no runs)"):
+        import_nats(folder, out, progress=False)
+    assert not out.exists()
+
+
+def test_a_bz2_bomb_is_refused_after_a_bounded_amount_of_output(tmp_path: Path) -> None:
+    folder = _dir_with(tmp_path, {3: arch_hps(3)})
+    bomb = bz2.compress(b"\0" * (40 * 2**20))  # 40 MiB of zeros in a few hundred bytes
+    assert len(bomb) < 2000
+    (folder / "000005.pickle.pbz2").write_bytes(bomb)
+    with pytest.raises(UnsafePickleError, match=r"000005\.pickle\.pbz2: decompresses to more than 1,048,576 bytes"):
+        import_nats(folder, tmp_path / "out.h5", progress=False)

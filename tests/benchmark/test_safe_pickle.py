@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nasbench_lab.benchmark import safe_pickle
-from nasbench_lab.benchmark.safe_pickle import UnsafePickleError, load_pbz2, loads
+from nasbench_lab.benchmark.safe_pickle import UnsafePickleError, decompression_cap, load_pbz2, loads
 from nasbench_lab.errors import NasbenchLabError
 
 SAMPLE = NB201_DIR / "nats-tss-simple-sample"
@@ -213,3 +213,22 @@ def test_numpy_1_module_names_resolve(tmp_path: Path) -> None:
     path.write_bytes(raw.replace(b"numpy._core.multiarray", b"numpy.core.multiarray"))
     with torch.serialization.safe_globals(safe_pickle.numpy_safe_globals()):
         assert torch.load(path, weights_only=True) == {"params": 1.5}
+
+
+def test_decompression_is_capped_absolutely_and_by_ratio(tmp_path: Path) -> None:
+    payload = pickle.dumps(b"\0" * 300_000, protocol=4)
+    path = tmp_path / "zeros.pickle.pbz2"
+    path.write_bytes(bz2.compress(payload))
+    assert load_pbz2(path) == b"\0" * 300_000  # under the 1 MiB floor: read
+    with pytest.raises(UnsafePickleError, match="decompresses to more than 100,000 bytes"):
+        load_pbz2(path, max_bytes=100_000)
+    assert decompression_cap(10) == 2**20  # the floor
+    assert decompression_cap(50_000) == 16 * 2**20  # the absolute cap
+    assert decompression_cap(5_000) == 5_000_000  # 1000x the input
+
+
+def test_multi_stream_bz2_is_read_whole(tmp_path: Path) -> None:
+    data = pickle.dumps(list(range(1000)), protocol=4)
+    path = tmp_path / "multi.pickle.pbz2"
+    path.write_bytes(bz2.compress(data[:100]) + bz2.compress(data[100:]))
+    assert load_pbz2(path) == list(range(1000))

@@ -20,7 +20,7 @@ from nasbench_lab.benchmark.errors import (
     NoResultsError,
 )
 from nasbench_lab.benchmark.schema import CURVE_METRICS, Recipe, RunRecord
-from nasbench_lab.benchmark.store import Benchmark, default_benchmark_path
+from nasbench_lab.benchmark.store import Benchmark
 from nasbench_lab.benchmark.writer import BenchmarkWriter
 from nasbench_lab.errors import ArchError, ConfigError, NasbenchLabError
 from nasbench_lab.space import Arch
@@ -76,8 +76,8 @@ def test_provenance_holds_only_provenance(tmp_path: Path) -> None:
     path = tmp_path / "p.h5"
     with BenchmarkWriter(path) as writer:
         writer.add_recipe("toy", RECIPE, SEEDS, {"source": "import", "path": "/data/x.pth"})
-    with h5py.File(path, "a") as f:
-        f["toy/hand"].attrs["fill_failures"] = "[]"  # another tool's bookkeeping on the group
+        # a fill's bookkeeping on the group
+        writer.set_recipe_json_attr("toy", "hand", "fill_failures", [{"arch_index": 1, "seed": 0}])
     with Benchmark.open(path) as bench:
         prov = bench.provenance("toy")
     assert set(prov) == {"source", "path", "code_version", "date", "device"}
@@ -459,15 +459,6 @@ def test_closed_benchmark_refuses(hand_path: Path) -> None:
     bench.close()
     with pytest.raises(ConfigError, match="closed"):
         bench.query(5, "toy", "valid_acc")
-
-
-def test_default_benchmark_path() -> None:
-    expected = Path(__file__).resolve().parents[2] / "data" / "nb201-digits.h5"
-    if expected.is_file():
-        assert default_benchmark_path() == expected
-    else:
-        with pytest.raises(BenchmarkNotFoundError, match="nb201-digits.h5"):
-            default_benchmark_path()
 
 
 def test_synthetic_queries_are_consistent(bench: Benchmark) -> None:

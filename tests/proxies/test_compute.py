@@ -10,6 +10,7 @@ import pytest
 import torch
 from torch.nn import functional as F
 
+from nasbench_lab.benchmark.lock import FileLock, lock_path
 from nasbench_lab.benchmark.schema import Recipe, RunRecord
 from nasbench_lab.benchmark.store import Benchmark
 from nasbench_lab.benchmark.writer import BenchmarkWriter
@@ -19,7 +20,6 @@ from nasbench_lab.execution import InlineExecutor
 from nasbench_lab.proxies import PROXIES
 from nasbench_lab.proxies.compute import ProxyJob, compute_proxies, minibatch, score_arch
 from nasbench_lab.proxies.evaluate import correlate, evaluate_proxies
-from nasbench_lab.training.filelock import FileLock, lock_path
 from nasbench_lab.training.network import build_network
 
 ARCHS = np.array([0, 9, 123, 1462, 1651, 1835, 4000, 6111, 9930, 15000])

@@ -13,7 +13,7 @@ def unit(strategy: str, seed: int, reported: list[float], times: list[float] | N
         strategy=strategy, seed=seed, arch=np.arange(n, dtype=np.int64) + seed, epochs=np.full(n, 12),
         objective=np.linspace(50.0, 60.0, n), reported=np.asarray(reported, dtype=float),
         simulated_time=np.asarray(times if times is not None else np.arange(1.0, n + 1) * 10.0),
-        wall_time=np.linspace(0.0, 0.1, n),
+        wall_time=np.linspace(0.0, 0.1, n), incumbent=np.arange(n, dtype=np.int64) + seed,  # objective rises
     )
 
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import shutil
 from pathlib import Path
 
 import pytest
 
 from nasbench_lab.cli import main
+from nasbench_lab.study.compare import COMPARISON_FILES
 from nasbench_lab.study.runner import run_study
 from nasbench_lab.study.spec import load_spec
 
@@ -54,16 +56,39 @@ def test_run_prints_summary_and_writes_folder(spec_path: Path, synthetic_bench_p
     assert "| REA | 2 |" in capsys.readouterr().out
 
 
-def test_rerun_without_resume_is_one_line_error(spec_path: Path, synthetic_bench_path: Path, tmp_path: Path,
-                                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_run_says_where_results_are_and_how_to_look(spec_path: Path, synthetic_bench_path: Path, tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "o"
+    assert main(["study", "run", str(spec_path), "--bench", str(synthetic_bench_path), "--out", str(out),
+                 "--no-progress"]) == 0
+    printed = capsys.readouterr().out
+    assert f"nasbench-lab study report {out}" in printed and f"load_results({str(out)!r})" in printed
+    assert f"{out}/regret.png" in printed
+
+
+def test_quickstart_command_runs_twice(spec_path: Path, synthetic_bench_path: Path, tmp_path: Path,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    """A rerun resumes (or re-reports) a matching folder and says which on stderr; another spec needs --overwrite."""
     args = ["study", "run", str(spec_path), "--bench", str(synthetic_bench_path), "--out", str(tmp_path / "o"),
             "--no-progress"]
     assert main(args) == 0
-    capsys.readouterr()
+    first = capsys.readouterr()
+    assert first.err == ""
+    assert main(args) == 0
+    again = capsys.readouterr()
+    assert "already holds this complete study" in again.err and "re-reported" in again.err
+    assert "| REA | 2 |" in again.out
+    (next((tmp_path / "o" / "units").glob("REA*seed1.json"))).unlink()
+    assert main(args + ["--resume"]) == 0
+    assert "resumed it and ran the 1 missing units" in capsys.readouterr().err
+
+    spec_path.write_text(SPEC.replace("seeds = 2", "seeds = 3"))
     assert main(args) == 2
     err = capsys.readouterr().err
-    assert "--resume" in err and len(err.strip().splitlines()) == 1
-    assert main(args + ["--resume"]) == 0
+    assert "different spec" in err and "--overwrite" in err and len(err.strip().splitlines()) == 1
+    assert main(args + ["--overwrite"]) == 0
+    assert "replaced its study files" in capsys.readouterr().err
+    assert main(args + ["--overwrite", "--resume"]) == 2
 
 
 @pytest.mark.parametrize(
@@ -99,5 +124,22 @@ def test_help_lists_the_options(capsys: pytest.CaptureFixture[str]) -> None:
         main(["study", "run", "--help"])
     assert info.value.code == 0
     text = capsys.readouterr().out
-    for option in ("--out", "--workers", "--executor", "--address", "--resume", "--bench"):
+    for option in ("--out", "--workers", "--executor", "--address", "--resume", "--bench", "--overwrite"):
         assert option in text
+    with pytest.raises(SystemExit):
+        main(["study", "report", "--help"])
+    text = capsys.readouterr().out
+    assert "--out" in text and "--allow-mixed" in text and "study/strategy" in text
+
+
+def test_report_compares_several_studies(finished_study: Path, tmp_path: Path,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    other = tmp_path / "other"
+    shutil.copytree(finished_study, other)
+    assert main(["study", "report", str(finished_study), str(other)]) == 2
+    assert "--out" in capsys.readouterr().err
+    out = tmp_path / "cmp"
+    assert main(["study", "report", str(finished_study), str(other), "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert f"| {finished_study}/REA |" in printed and f"| {other}/random |" in printed  # same name: by folder
+    assert "own table" in printed and {p.name for p in out.iterdir()} == set(COMPARISON_FILES)

@@ -1,27 +1,25 @@
-"""Tests of nasbench_lab/study/report.py and results.py: unit results, summary, wins and the study's files."""
+"""Tests of nasbench_lab/study/report.py: summary, wins, the study's files and their re-rendering."""
 
 from __future__ import annotations
 
 import json
 import math
+import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from nasbench_lab.errors import NasbenchLabError
 from nasbench_lab.study.report import (
-    UnitResult,
-    read_trajectory,
+    plot_title,
+    report_study,
     summarize,
     summary_markdown,
-    trajectory_csv,
     wins_matrix,
-    write_atomic,
     write_study_files,
 )
+from nasbench_lab.study.results import LEGACY_TRAJECTORY_COLUMNS
 from study.report_fakes import UNITS, unit
 
 
@@ -65,50 +63,6 @@ def test_markdown_holds_rows_and_wins() -> None:
     assert "| A | - | 1 |" in text and "final test_acc" in text
 
 
-def test_trajectory_csv_round_trip_and_order() -> None:
-    text = trajectory_csv(UNITS)
-    lines = text.splitlines()
-    assert lines[0] == "strategy,seed,step,arch,epochs,objective,reported,simulated_time"
-    assert lines[1].startswith("A,0,1,0,12,50.0,90.0,10.0") and len(lines) == 1 + 12
-
-
-@settings(max_examples=30, deadline=None)
-@given(st.lists(st.floats(allow_nan=False, allow_infinity=False, width=64), min_size=1, max_size=8))
-def test_trajectory_round_trips_floats_exactly(values: list[float]) -> None:
-    u = unit("x,y", 3, values, times=values)  # a comma in the label is quoted
-    back = read_trajectory_from_text(trajectory_csv([u]))
-    (b,) = back
-    assert b.strategy == "x,y" and b.seed == 3
-    np.testing.assert_array_equal(b.reported, u.reported)
-    np.testing.assert_array_equal(b.simulated_time, u.simulated_time)
-    np.testing.assert_array_equal(b.arch, u.arch)
-
-
-def read_trajectory_from_text(text: str) -> list[UnitResult]:
-    import tempfile
-
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "trajectory.csv"
-        path.write_text(text)
-        return read_trajectory(path)
-
-
-def test_read_trajectory_refuses_other_files(tmp_path: Path) -> None:
-    (tmp_path / "t.csv").write_text("a,b\n1,2\n")
-    with pytest.raises(NasbenchLabError, match="not a trajectory"):
-        read_trajectory(tmp_path / "t.csv")
-    with pytest.raises(NasbenchLabError, match="not found"):
-        read_trajectory(tmp_path / "absent.csv")
-
-
-def test_unit_json_round_trip() -> None:
-    u = UNITS[3]
-    back = UnitResult.from_json(json.loads(json.dumps(u.to_json())))
-    for name in ("arch", "epochs", "objective", "reported", "simulated_time", "wall_time"):
-        np.testing.assert_array_equal(getattr(back, name), getattr(u, name))
-    assert (back.strategy, back.seed) == ("B", 1)
-
-
 def test_study_files(tmp_path: Path) -> None:
     text = write_study_files(tmp_path / "o", UNITS, 95.0, ["A", "B"], metric="test_acc")
     assert (tmp_path / "o" / "summary.md").read_text() == text
@@ -123,8 +77,21 @@ def test_no_finished_unit_writes_a_note(tmp_path: Path) -> None:
     assert (tmp_path / "trajectory.csv").read_text().count("\n") == 1
 
 
-def test_write_atomic_replaces_whole_file(tmp_path: Path) -> None:
-    path = tmp_path / "f.txt"
-    write_atomic(path, "old")
-    write_atomic(path, "new")
-    assert path.read_text() == "new" and [p.name for p in tmp_path.iterdir()] == ["f.txt"]
+def test_report_reads_a_legacy_trajectory_without_unit_files(finished_study: Path, tmp_path: Path) -> None:
+    """A folder written before the incumbent/regret columns, its unit files gone, still re-renders."""
+    out = tmp_path / "old"
+    shutil.copytree(finished_study, out)
+    shutil.rmtree(out / "units")
+    expected = report_study(out).summary
+    lines = (out / "trajectory.csv").read_text().splitlines()
+    keep = [lines[0].split(",").index(c) for c in LEGACY_TRAJECTORY_COLUMNS]
+    legacy = [",".join(row[i] for i in keep) for row in (line.split(",") for line in lines)]
+    (out / "trajectory.csv").write_text("\n".join(legacy) + "\n")
+    (out / "summary.md").unlink()
+    assert report_study(out).summary == expected == (out / "summary.md").read_text()
+
+
+def test_plot_title_names_study_metric_and_dataset(finished_study: Path) -> None:
+    manifest = json.loads((finished_study / "manifest.json").read_text())
+    title = plot_title(manifest)
+    assert title.startswith("t: regret of test_acc on digits (table best ")

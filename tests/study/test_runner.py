@@ -36,7 +36,8 @@ def test_study_writes_every_output(bench_path: Path, tmp_path: Path) -> None:
     assert {"trajectory.csv", "wall_time.csv", "summary.csv", "summary.md", "wins.csv", "regret.png", "regret.pdf",
             "manifest.json", "units"} <= files
     rows = (tmp_path / "o" / "trajectory.csv").read_text().splitlines()
-    assert rows[0] == "strategy,seed,step,arch,epochs,objective,reported,simulated_time" and len(rows) == 1 + 4 * 12
+    assert rows[0] == "strategy,seed,step,arch,epochs,objective,incumbent,reported,regret,simulated_time"
+    assert len(rows) == 1 + 4 * 12
     manifest = json.loads((tmp_path / "o" / "manifest.json").read_text())
     assert manifest["complete"] and manifest["benchmark"]["sha256"] and manifest["versions"]["numpy"] == np.__version__
     assert manifest["reported_best"]["value"] == Benchmark.open(bench_path).best("digits", "test_acc")[1]
@@ -83,12 +84,10 @@ def test_interrupt_leaves_partial_result_and_resume_completes(bench_path: Path, 
         path.rename(out / "units" / path.name)
 
     monkeypatch.setattr(runner, "run_unit", real)
-    with pytest.raises(ConfigError, match="--resume"):
-        run_study(spec, out, progress=False)
     with pytest.raises(ConfigError, match="different spec"):
         run_study(dataclasses.replace(spec, seed=3), out, resume=True, progress=False)
-    outcome = run_study(spec, out, resume=True, progress=False)
-    assert outcome.complete
+    outcome = run_study(spec, out, progress=False)  # same spec and benchmark: a rerun resumes
+    assert outcome.complete and "resumed" in outcome.note and "ran the 2 missing units" in outcome.note
     run_study(spec, tmp_path / "fresh", progress=False)
     assert (out / "trajectory.csv").read_bytes() == (tmp_path / "fresh" / "trajectory.csv").read_bytes()
 

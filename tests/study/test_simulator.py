@@ -93,6 +93,7 @@ def test_unit_incumbent_and_reported_metric(bench_path: Path) -> None:
     assert unit.n_queries == 12 and (unit.epochs == 12).all()
     best_so_far = [int(unit.arch[: t + 1][np.argmax(unit.objective[: t + 1])]) for t in range(12)]
     np.testing.assert_allclose(unit.reported, bench.query_many(best_so_far, "digits", "test_acc"))
+    np.testing.assert_array_equal(unit.incumbent, best_so_far)
     costs = bench.cost_many(unit.arch, "digits")
     first = np.unique(unit.arch, return_index=True)[1]
     charged = np.zeros(12)

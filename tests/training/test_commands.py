@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from nasbench_lab.benchmark.errors import MissingEntryError
 from nasbench_lab.benchmark.store import Benchmark
 from nasbench_lab.cli import main
 from nasbench_lab.training.journal import BenchmarkTarget, Journal, journal_path
@@ -95,7 +96,7 @@ def test_sigkill_mid_fill_then_resume_loses_and_duplicates_nothing(tmp_path) -> 
 def test_a_second_fill_of_the_same_file_is_refused(tmp_path, capsys) -> None:
     bench = tmp_path / "b.h5"
     holder = subprocess.Popen(  # another process holding the file's fill lock
-        [sys.executable, "-c", "import sys, time; from nasbench_lab.training.filelock import FileLock; "
+        [sys.executable, "-c", "import sys, time; from nasbench_lab.benchmark.lock import FileLock; "
          f"lock = FileLock({str(bench) + '.lock'!r}); lock.acquire(); print('held', flush=True); time.sleep(60)"],
         stdout=subprocess.PIPE, text=True,
     )
@@ -105,7 +106,7 @@ def test_a_second_fill_of_the_same_file_is_refused(tmp_path, capsys) -> None:
                 "--trainer", "training.fill_fakes:fake_train"]
         assert main(argv) == 2
         err = capsys.readouterr().err
-        assert f"is being filled by another process (pid {holder.pid} holds" in err
+        assert f"is being written by another process (a fill, import or proxy computation: pid {holder.pid} holds" in err
     finally:
         holder.kill()
         holder.wait()
@@ -175,3 +176,42 @@ def test_train_downloads_a_missing_dataset_first(tmp_path, capsys) -> None:
     fake = ["--trainer", "training.fill_fakes:fake_train"]  # the download is what is tested, not training
     assert main([*base, *fake, "--download", "--download-url", archive.as_uri()]) == 0
     assert (root / "cifar-10-batches-py" / "data_batch_5").is_file()
+
+
+@pytest.mark.parametrize("argv", [
+    ["--seeds=-1"], ["--seeds", "\u00b2"], ["--seeds", "\u0663"], ["--seeds", "0,0"], ["--archs", "\u0663"],
+    ["--archs", "\u00b2"], ["--archs", "-5"], ["--archs", "15625"], ["--sample-seed=-3", "--archs", "random:5"],
+    ["--archs", "random:\u0665"],
+])
+def test_numbers_that_are_not_plainly_indices_or_seeds_are_refused(argv, tmp_path, capsys) -> None:
+    bench = tmp_path / "b.h5"
+    code = main(["fill", str(bench), "--dataset", "digits", "--recipe", "digits", *argv,
+                 "--trainer", "training.fill_fakes:fake_train", "--no-progress", "--workers", "1"])
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+    assert "0-9" in err or "repeated" in err or "outside 0.." in err, err
+    assert not bench.exists()  # nothing was trained
+
+
+@pytest.mark.parametrize("arch", ["\u00b2", "\u0663", "-1", "15625"])
+def test_train_refuses_arch_numbers_that_are_not_indices(arch, capsys) -> None:
+    code = main(["train", arch, "--dataset", "digits", "--recipe", "digits",
+                 "--trainer", "training.fill_fakes:fake_train"])
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err and ("0-9" in err or "outside 0.." in err), err
+
+
+def test_the_missing_entry_hint_trains_exactly_that_arch(tmp_path, capsys) -> None:
+    bench = tmp_path / "b.h5"
+    assert main(["fill", str(bench), "--dataset", "digits", "--recipe", "digits", "--archs", "3", "--seeds", "0",
+                 "--trainer", "training.fill_fakes:fake_train", "--no-progress", "--workers", "1"]) == 0
+    capsys.readouterr()
+    with Benchmark.open(bench) as b, pytest.raises(MissingEntryError) as caught:
+        b.query(6111, "digits", "valid_acc", seed=0)
+    hint = re.search(r"`nasbench-lab (fill [^`]+)`", str(caught.value))
+    assert hint is not None, str(caught.value)
+    argv = hint.group(1).split() + ["--trainer", "training.fill_fakes:fake_train", "--no-progress", "--workers", "1"]
+    assert main(argv) == 0
+    assert "1 of 1 planned entries trained" in capsys.readouterr().out
+    with Benchmark.open(bench) as b:
+        assert np.flatnonzero(b.filled("digits", "digits")[:, 0]).tolist() == [3, 6111]

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from nasbench_lab import space
+from nasbench_lab.benchmark.lock import BenchmarkLockedError, FileLock, lock_path
 from nasbench_lab.benchmark.schema import Recipe
 from nasbench_lab.errors import ConfigError
 from nasbench_lab.execution import InlineExecutor
-from nasbench_lab.training.filelock import FileLock, FillLockedError, lock_path
 from nasbench_lab.training.fill import fill, recover
 from nasbench_lab.training.jobs import TrainJob
 from nasbench_lab.training.journal import Journal, journal_path, record_to_json, run_entry
@@ -82,7 +82,7 @@ def test_entries_failing_every_attempt_are_reported(tmp_path) -> None:
 
 
 def test_fill_refuses_a_locked_file(tmp_path) -> None:
-    with FileLock(lock_path(tmp_path / "b.h5")), pytest.raises(FillLockedError, match="another process"):
+    with FileLock(lock_path(tmp_path / "b.h5")), pytest.raises(BenchmarkLockedError, match="another process"):
         _fill(tmp_path, MemoryTarget(), ArchSelection.parse("1,"))
 
 

@@ -20,18 +20,28 @@ def test_parse_selection() -> None:
     assert ArchSelection.parse("classes").mode == "classes"
     assert ArchSelection.parse("3,1,2").indices == (3, 1, 2)
     assert ArchSelection.parse("7,").indices == (7,)
-    sample = ArchSelection.parse("25", sample_seed=4)
+    assert ArchSelection.parse("0-2,9").indices == (0, 1, 2, 9)
+    sample = ArchSelection.parse("random:25", sample_seed=4)
     assert (sample.mode, sample.n) == ("sample", 25)
-    for bad in ("some", "0", "15626", "1,x", "1,15625"):
-        with pytest.raises(ConfigError):
+    for bad in ("some", "15625", "1,x", "1,15625", "random:0", "random:15626", "random:x", "sample:5", "-1",
+                "\u00b2", "\u0663", "1_0", "+5", "5-2"):
+        with pytest.raises(ConfigError, match="--archs"):
             ArchSelection.parse(bad)
 
 
+def test_a_bare_number_is_that_arch_not_a_sample_size() -> None:
+    # The MissingEntryError hint says `--archs 6111`: it must train arch 6111, not 6,111 random archs.
+    selection = ArchSelection.parse("6111")
+    assert selection.mode == "list"
+    assert selection.arch_indices().tolist() == [6111]
+    assert ArchSelection.parse("0").arch_indices().tolist() == [0]
+
+
 def test_sample_is_seeded_and_distinct() -> None:
-    a = ArchSelection.parse("50", sample_seed=1).arch_indices()
-    assert np.array_equal(a, ArchSelection.parse("50", sample_seed=1).arch_indices())
+    a = ArchSelection.parse("random:50", sample_seed=1).arch_indices()
+    assert np.array_equal(a, ArchSelection.parse("random:50", sample_seed=1).arch_indices())
     assert len(np.unique(a)) == 50
-    assert not np.array_equal(a, ArchSelection.parse("50", sample_seed=2).arch_indices())
+    assert not np.array_equal(a, ArchSelection.parse("random:50", sample_seed=2).arch_indices())
 
 
 def test_plan_skips_filled_entries_seed_major() -> None:
