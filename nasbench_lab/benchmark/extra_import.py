@@ -25,7 +25,7 @@ from nasbench_lab.benchmark.errors import ImportFormatError
 from nasbench_lab.benchmark.extras import store_arch_metric, store_imported_proxy
 from nasbench_lab.benchmark.import_base import ExistingRecipes, locked_writer, utc_now
 from nasbench_lab.errors import ConfigError
-from nasbench_lab.report import sha256_file
+from nasbench_lab.study.manifest import sha256_file
 
 
 def _provenance(path: Path, column: str, note: str, unit: str) -> dict[str, str]:
