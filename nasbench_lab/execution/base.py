@@ -22,7 +22,7 @@ from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass
 from types import FrameType
-from typing import Any, Generic, NoReturn, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 from nasbench_lab.errors import ConfigError, NasbenchLabError
 from nasbench_lab.registry import Registry
@@ -43,7 +43,7 @@ class Outcome(Generic[Item, Value]):
     Attributes:
         item: the item, as submitted.
         value: what ``work(item)`` returned (``None`` on failure).
-        error: ``None`` on success, else ``"Type: message (at file:line)"``.
+        error: ``None`` on success; else the message of a user error, or ``"Type: message (at file:line)"``.
         user_error: the failure was a :class:`~nasbench_lab.errors.NasbenchLabError` (its message is
             meant for the user), not a crash.
         elapsed: seconds the worker spent on the item.
@@ -59,6 +59,18 @@ class Outcome(Generic[Item, Value]):
     def ok(self) -> bool:
         """Whether the work returned normally."""
         return self.error is None
+
+    def unwrap(self, what: str) -> Value:
+        """The work's return value, or its failure raised as a :class:`NasbenchLabError` naming ``what``.
+
+        Raises:
+            NasbenchLabError: the work failed; ``what: message`` for a user error, else a crash report.
+        """
+        if self.error is not None:
+            if self.user_error:
+                raise NasbenchLabError(f"{what}: {self.error}")
+            raise NasbenchLabError(f"{what} crashed: {self.error} (a bug: please report it)")
+        return cast(Value, self.value)
 
 
 def describe_error(exc: BaseException) -> str:
@@ -250,15 +262,4 @@ def run_all(
                 yield executor.next_outcome()
         finally:
             executor.shutdown()
-
-
-def raise_failure(outcome: Outcome[Any, Any], what: str) -> NoReturn:
-    """Raise the failure of ``outcome`` as a :class:`NasbenchLabError` naming ``what``.
-
-    Raises:
-        NasbenchLabError: always; the message is ``what: error``.
-    """
-    if outcome.user_error:
-        raise NasbenchLabError(f"{what}: {outcome.error}")
-    raise NasbenchLabError(f"{what} crashed: {outcome.error} (a bug: please report it)")
 

@@ -51,7 +51,6 @@ import numpy as np
 
 from nasbench_lab.errors import ConfigError, NasbenchLabError
 from nasbench_lab.execution import Executor, make_executor, run_all
-from nasbench_lab.execution.base import raise_failure
 from nasbench_lab.predictors import metrics as M
 from nasbench_lab.predictors.base import Predictor, clone
 from nasbench_lab.predictors.protocol import (
@@ -336,9 +335,7 @@ def _run_all(tasks: list[Task], work: EvaluationWork, runner: Executor[Task, Tas
     results = []
     with tqdm(total=len(tasks), desc="predictor evaluation", unit="task", disable=not progress) as bar:
         for outcome in run_all(runner, work, tasks):
-            if outcome.value is None:
-                label, trial, size = outcome.item
-                raise_failure(outcome, f"evaluating {label} (trial {trial}, {size} training archs)")
-            results.append(outcome.value)
+            label, trial, size = outcome.item
+            results.append(outcome.unwrap(f"evaluating {label} (trial {trial}, {size} training archs)"))
             bar.update()
     return results

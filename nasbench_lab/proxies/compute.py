@@ -30,7 +30,6 @@ from tqdm import tqdm
 
 from nasbench_lab.errors import ConfigError
 from nasbench_lab.execution import make_executor, run_all
-from nasbench_lab.execution.base import raise_failure
 from nasbench_lab.proxies import PROXIES
 
 if TYPE_CHECKING:
@@ -219,10 +218,9 @@ def compute_proxies(
         with tqdm(total=total, unit="arch", desc="proxies", disable=not progress) as bar, \
                 closing(run_all(runner, job, work)) as outcomes:
             for outcome in outcomes:
-                (chunk, seed), result = outcome.item, outcome.value
-                if result is None:
-                    raise_failure(outcome, f"proxies of archs {chunk[0]}..{chunk[-1]} (seed {seed})")
-                _store(path, job, dataset, recipe_name, chunk, seed, *result)
+                chunk, seed = outcome.item
+                scores, times = outcome.unwrap(f"proxies of archs {chunk[0]}..{chunk[-1]} (seed {seed})")
+                _store(path, job, dataset, recipe_name, chunk, seed, scores, times)
                 bar.update(len(chunk))
     return total
 

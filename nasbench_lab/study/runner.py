@@ -20,9 +20,8 @@ from typing import ClassVar
 import numpy as np
 from tqdm import tqdm
 
-from nasbench_lab.errors import ConfigError, NasbenchLabError
+from nasbench_lab.errors import ConfigError
 from nasbench_lab.execution import Executor, make_executor, run_all
-from nasbench_lab.execution.base import raise_failure
 from nasbench_lab.study.manifest import sha256_file, start_manifest, write_manifest
 from nasbench_lab.study.report import StudyOutcome, report_study, write_outputs
 from nasbench_lab.study.rerun import Rerun, RerunPlan, plan_rerun, remove_study_files, rerun_note
@@ -119,9 +118,6 @@ Unit = tuple[str, int]  # (strategy label, seed value)
 class UnitWork:
     """The work an executor runs for each unit: :func:`run_unit` of ``spec``.
 
-    Errors come back as plain :class:`NasbenchLabError` messages naming the unit (some library errors
-    cannot be rebuilt from their message in another process).
-
     Attributes:
         spec: the study spec (its benchmark path must be readable by every worker).
     """
@@ -134,10 +130,7 @@ class UnitWork:
     def __call__(self, unit: Unit) -> UnitResult:
         """Run one (label, seed) unit to the end of its budget."""
         label, seed = unit
-        try:
-            return run_unit(self.spec, label, seed)
-        except NasbenchLabError as exc:
-            raise NasbenchLabError(f"strategy {label!r}, seed {seed}: {exc}") from None
+        return run_unit(self.spec, label, seed)
 
 
 def study_executor(workers: int = 1, executor: str = "local", address: str | None = None) -> Executor[Unit, UnitResult]:
@@ -159,9 +152,5 @@ def run_units(spec: StudySpec, units: list[Unit], executor: Executor[Unit, UnitR
     """
     with closing(run_all(executor, UnitWork(spec), units)) as outcomes:
         for outcome in outcomes:
-            if outcome.value is None:
-                if outcome.user_error:
-                    raise NasbenchLabError(str(outcome.error))
-                label, seed = outcome.item
-                raise_failure(outcome, f"strategy {label!r}, seed {seed}")
-            yield outcome.value
+            label, seed = outcome.item
+            yield outcome.unwrap(f"strategy {label!r}, seed {seed}")

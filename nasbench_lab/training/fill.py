@@ -223,7 +223,7 @@ class _Drive:
     def _take(self, outcome: Outcome[Task, TaskResult]) -> Task | None:
         """Journal one outcome; returns the task to retry, if any."""
         task, result = outcome.item, outcome.value
-        if result is not None:
+        if outcome.ok and result is not None:
             entry = run_entry(task.dataset, task.recipe.name, result.record, task.members, result.member_latency)
             self.journal.append(entry)
             self.pending.append(entry)

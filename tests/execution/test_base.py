@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from execution.fakes import square
-from nasbench_lab.errors import ConfigError
+from nasbench_lab.errors import ConfigError, NasbenchLabError
 from nasbench_lab.execution import (
     EXECUTORS,
     InlineExecutor,
@@ -89,3 +89,11 @@ def test_sigterm_becomes_an_interrupt_inside_the_block_only() -> None:
     with pytest.raises(KeyboardInterrupt, match="SIGTERM"), sigterm_as_interrupt():
         os.kill(os.getpid(), signal.SIGTERM)
     assert signal.getsignal(signal.SIGTERM) is before
+
+
+def test_unwrap_returns_the_value_or_raises_naming_the_item() -> None:
+    assert run_item(square, 4).unwrap("four") == 16
+    with pytest.raises(NasbenchLabError, match=r"^item -1: minus one is refused$"):
+        run_item(square, -1).unwrap("item -1")
+    with pytest.raises(NasbenchLabError, match=r"^item -2 crashed: ZeroDivisionError: negative input .*a bug"):
+        run_item(square, -2).unwrap("item -2")
