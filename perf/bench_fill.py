@@ -22,8 +22,8 @@ import numpy as np
 import torch
 
 from nasbench_lab.benchmark.schema import CURVE_METRICS, RunRecord
+from nasbench_lab.execution.local import LocalExecutor
 from nasbench_lab.space import Arch
-from nasbench_lab.training.executors import LocalExecutor
 from nasbench_lab.training.fill import ArchSelection, fill
 from nasbench_lab.training.jobs import TrainJob, default_job, fill_provenance
 from nasbench_lab.training.journal import BenchmarkTarget

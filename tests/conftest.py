@@ -8,10 +8,18 @@
 * ``bench``: ``Benchmark.open(synthetic_bench_path)``, closed after the test.
 * ``make_bench``: a function ``make_bench(name="bench.h5", **make_synthetic_kwargs) -> Path`` building a
   custom synthetic file in ``tmp_path``.
+
+Real NB201 data (never committed) lives in ``../shared/nb201/`` beside the repository (see its
+PROVENANCE.md), or where ``NASBENCH_LAB_NB201`` points. Tests reach it through one place:
+
+* ``nb201_file(name) -> Path`` (a function: ``from conftest import nb201_file``, usable in module-scope
+  fixtures): the file or folder ``name`` there, or a skip with the reason;
+* ``nb201_dir`` (session fixture): the folder itself, or a skip.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -21,6 +29,23 @@ import pytest
 
 from nasbench_lab.benchmark.store import Benchmark
 from nasbench_lab.benchmark.synthetic import make_synthetic
+
+NB201_DIR = Path(os.environ.get("NASBENCH_LAB_NB201") or Path(__file__).resolve().parents[2] / "shared" / "nb201")
+
+
+def nb201_file(name: str) -> Path:
+    """The real NB201 file (or folder) ``name`` under :data:`NB201_DIR`; skips the calling test when absent."""
+    path = NB201_DIR / name
+    if not path.exists():
+        pytest.skip(f"real NB201 data not found at {path} (../shared/nb201 beside the repository, or set "
+                    "NASBENCH_LAB_NB201; see its PROVENANCE.md)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def nb201_dir() -> Path:
+    """The real NB201 data folder; skips the test when it is absent."""
+    return nb201_file(".")
 
 
 @pytest.fixture(scope="session")

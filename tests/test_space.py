@@ -5,10 +5,10 @@ from __future__ import annotations
 import csv
 import itertools
 import random
-from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import nb201_file
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -16,7 +16,6 @@ from nasbench_lab import space
 from nasbench_lab.errors import ArchError
 from nasbench_lab.space import OPS, Arch
 
-SHARED = Path(__file__).resolve().parents[1] / ".." / "shared" / "nb201"
 indices = st.integers(min_value=0, max_value=space.N_ARCHS - 1)
 op_tuples = st.tuples(*[st.integers(0, 4)] * 6)
 
@@ -54,9 +53,7 @@ def test_uniform_cells(op: str, index: int) -> None:
 
 
 def test_order_equals_real_nb201_table() -> None:
-    path = SHARED / "nwot_arch_score_acc.csv"
-    if not path.exists():
-        pytest.skip(f"real NB201 data not found at {path}")
+    path = nb201_file("nwot_arch_score_acc.csv")
     with path.open() as fh:
         rows = list(csv.DictReader(fh))
     assert len(rows) == space.N_ARCHS

@@ -8,13 +8,15 @@ them all while ``import nasbench_lab.predictors`` stays cheap (no torch, xgboost
 
 from __future__ import annotations
 
-from nasbench_lab.predictors.base import PREDICTORS, Predictor, register_predictor
+from nasbench_lab.predictors.base import PREDICTORS, NotFittedError, Predictor, clone, register_predictor
 from nasbench_lab.predictors.spec import PredictorSpec, load_predictor, make_predictor, read_spec
 
 __all__ = [
     "PREDICTORS",
+    "NotFittedError",
     "Predictor",
     "PredictorSpec",
+    "clone",
     "load_predictor",
     "make_predictor",
     "read_spec",

@@ -9,7 +9,7 @@ from typing import ClassVar
 import numpy as np
 
 from nasbench_lab.predictors._targets import PredictorInputError, check_archs, check_fit_inputs, check_side_input
-from nasbench_lab.predictors.base import Predictor, register_predictor
+from nasbench_lab.predictors.base import Predictor, SideInput, register_predictor
 from nasbench_lab.space import N_ARCHS
 
 
@@ -29,13 +29,15 @@ class RandomPredictor(Predictor):
     def __init__(self, seed: int = 0) -> None:
         self.seed = seed
 
-    def fit(self, archs, y, *, curves=None, train_losses=None, proxies=None) -> RandomPredictor:
+    def fit(self, archs: np.ndarray, y: np.ndarray, *, curves: SideInput = None,
+            train_losses: SideInput = None, proxies: SideInput = None) -> RandomPredictor:
         """Draw the score table (``y`` is ignored); see :class:`Predictor`."""
         check_archs(archs)
         self.scores_ = np.random.default_rng(self.seed).random(N_ARCHS)
         return self
 
-    def predict(self, archs, *, curves=None, train_losses=None, proxies=None) -> np.ndarray:
+    def predict(self, archs: np.ndarray, *, curves: SideInput = None, train_losses: SideInput = None,
+                proxies: SideInput = None) -> np.ndarray:
         """Random scores of ``archs``, shape ``(n,)``."""
         return self.scores_[check_archs(archs)]
 
@@ -44,13 +46,15 @@ class RandomPredictor(Predictor):
 class MeanPredictor(Predictor):
     """Predicts the mean training target for every arch (Kendall tau is undefined: all ties)."""
 
-    def fit(self, archs, y, *, curves=None, train_losses=None, proxies=None) -> MeanPredictor:
+    def fit(self, archs: np.ndarray, y: np.ndarray, *, curves: SideInput = None,
+            train_losses: SideInput = None, proxies: SideInput = None) -> MeanPredictor:
         """Store the mean of ``y``; see :class:`Predictor`."""
         _, y = check_fit_inputs(archs, y, min_archs=1)
         self.mean_ = float(y.mean())
         return self
 
-    def predict(self, archs, *, curves=None, train_losses=None, proxies=None) -> np.ndarray:
+    def predict(self, archs: np.ndarray, *, curves: SideInput = None, train_losses: SideInput = None,
+                proxies: SideInput = None) -> np.ndarray:
         """The training mean, shape ``(n,)``."""
         return np.full(len(check_archs(archs)), self.mean_)
 
@@ -60,7 +64,8 @@ class ZeroCostPredictor(Predictor):
     """Ranks archs by one zero-cost proxy score (training-free: ``y`` is ignored).
 
     The prediction is the proxy score itself (negated if ``negate``), so only its ranking is
-    meaningful, not its scale.
+    meaningful, not its scale. Archs whose score is NaN (the proxy is undefined for them) cannot be
+    ranked: :meth:`usable` leaves them out, and :meth:`predict` refuses them.
 
     Args:
         proxy: column of the ``proxies`` array ``(n, n_proxies)`` to rank by.
@@ -75,20 +80,37 @@ class ZeroCostPredictor(Predictor):
         self.proxy = proxy
         self.negate = negate
 
-    def _scores(self, archs: np.ndarray, proxies: np.ndarray | None) -> np.ndarray:
-        arr = check_side_input("proxies", proxies, len(check_archs(archs)), "zc")
+    def _column(self, archs: np.ndarray, proxies: np.ndarray | None) -> np.ndarray:
+        arr = check_side_input("proxies", proxies, len(check_archs(archs)), "zc", allow_nan=True)
         if not 0 <= self.proxy < arr.shape[1]:
             raise PredictorInputError(f"proxy column {self.proxy} does not exist: proxies has {arr.shape[1]} columns")
-        col = arr[:, self.proxy]
+        return arr[:, self.proxy]
+
+    def _scores(self, archs: np.ndarray, proxies: np.ndarray | None) -> np.ndarray:
+        col = self._column(archs, proxies)
+        undefined = int(np.count_nonzero(np.isnan(col)))
+        if undefined:
+            raise PredictorInputError(
+                f"proxy column {self.proxy} is NaN (undefined) for {undefined} of {col.size} archs; leave them out "
+                "(the evaluation protocol does, see ZeroCostPredictor.usable)"
+            )
         return -col if self.negate else col.copy()
 
-    def fit(self, archs, y, *, curves=None, train_losses=None, proxies=None) -> ZeroCostPredictor:
+    def usable(self, archs: np.ndarray, *, curves: SideInput = None, train_losses: SideInput = None,
+               proxies: SideInput = None) -> np.ndarray:
+        """Archs whose proxy score is defined (not NaN), shape ``(n,)``."""
+        return ~np.isnan(self._column(archs, proxies))
+
+    def fit(self, archs: np.ndarray, y: np.ndarray, *, curves: SideInput = None,
+            train_losses: SideInput = None, proxies: SideInput = None) -> ZeroCostPredictor:
         """Check the proxy column (nothing is learned); see :class:`Predictor`."""
         if proxies is not None:
-            self._scores(archs, proxies)
+            self._column(archs, proxies)
         self.fitted_ = True
         return self
 
-    def predict(self, archs, *, curves=None, train_losses=None, proxies=None) -> np.ndarray:
+    def predict(self, archs: np.ndarray, *, curves: SideInput = None, train_losses: SideInput = None,
+                proxies: SideInput = None) -> np.ndarray:
         """The proxy scores of ``archs``, shape ``(n,)``."""
+        self.check_fitted()
         return self._scores(archs, proxies)

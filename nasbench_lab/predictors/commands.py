@@ -14,6 +14,8 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from nasbench_lab.execution import EXECUTORS
+
 log = logging.getLogger(__name__)
 
 _SPEC_HELP = (
@@ -29,25 +31,38 @@ def _int_list(text: str) -> tuple[int, ...]:
         raise argparse.ArgumentTypeError(f"{text!r} is not a comma-separated list of integers") from None
 
 
-def _add_protocol_arguments(parser: argparse.ArgumentParser) -> None:
+# Defaults of `evaluate`: the NASLib protocol's own grid (hours for the slow predictors).
+EVALUATE_DEFAULTS: dict[str, Any] = {
+    "train_sizes": (5, 8, 14, 24, 42, 71, 121, 205, 347, 589, 1000), "test_size": 200, "trials": 20, "workers": 1,
+}
+# Defaults of `compare`: one train size, two trials, so that every spec in predictors/ runs in about a
+# minute on the embedded benchmark with 2 cores (docs/predictors.md has the measurement).
+COMPARE_DEFAULTS: dict[str, Any] = {"train_sizes": (100,), "test_size": 100, "trials": 2, "workers": 2}
+
+
+def _add_protocol_arguments(parser: argparse.ArgumentParser, defaults: dict[str, Any]) -> None:
+    sizes = ",".join(str(n) for n in defaults["train_sizes"])
     parser.add_argument("specs", nargs="+", metavar="SPEC", help=_SPEC_HELP)
     parser.add_argument("--bench", required=True, type=Path, help="benchmark file (HDF5)")
     parser.add_argument("--dataset", required=True, help="dataset key in the benchmark, e.g. cifar10-valid")
     parser.add_argument("--recipe", default=None, help="recipe name (default: the dataset's only recipe)")
     parser.add_argument("--metric", default="valid_acc", help="target metric at the last evaluation point (default: valid_acc)")
-    parser.add_argument(
-        "--train-sizes", type=_int_list, default=(5, 8, 14, 24, 42, 71, 121, 205, 347, 589, 1000),
-        help="comma-separated training-set sizes (default: 5,8,14,24,42,71,121,205,347,589,1000)",
-    )
-    parser.add_argument("--test-size", type=int, default=200, help="test archs per trial (default: 200, at least 20)")
-    parser.add_argument("--trials", type=int, default=20, help="random train/test splits (default: 20)")
+    parser.add_argument("--train-sizes", type=_int_list, default=defaults["train_sizes"],
+                        help=f"comma-separated training-set sizes (default: {sizes})")
+    parser.add_argument("--test-size", type=int, default=defaults["test_size"],
+                        help=f"test archs per trial (default: {defaults['test_size']}, at least 20)")
+    parser.add_argument("--trials", type=int, default=defaults["trials"],
+                        help=f"random train/test splits (default: {defaults['trials']})")
     parser.add_argument(
         "--fidelities", type=_int_list, default=None,
         help="evaluation points shown to learning-curve predictors, comma-separated "
         "(default: about 5,10,25,50 %% of the recipe's points)",
     )
     parser.add_argument("--seed", type=int, default=0, help="root seed of the splits and predictors (default: 0)")
-    parser.add_argument("--workers", type=int, default=1, help="processes running trials in parallel (default: 1)")
+    parser.add_argument("--workers", type=int, default=defaults["workers"],
+                        help=f"processes running tasks in parallel, one thread each (default: {defaults['workers']})")
+    parser.add_argument("--executor", choices=EXECUTORS.names(), default="local",
+                        help="where tasks run (default local; 1 worker: in this process)")
     parser.add_argument("--out", required=True, type=Path, help="output folder (created if absent)")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
@@ -63,17 +78,22 @@ def register(subparsers: Any) -> None:
     sub = group.add_subparsers(dest="predictors_command", metavar="ACTION", required=True)
     evaluate = sub.add_parser(
         "evaluate", help="score predictors; CSV, JSON summary and per-predictor plots",
-        description="Score each SPEC on the same splits. Writes OUT/results.csv, OUT/summary.json and "
-        "OUT/<label>/kendall_tau.png|pdf and OUT/<label>/scatter.png|pdf.",
+        description="Score each SPEC on the same splits, print the Kendall tau table and write OUT/results.csv, "
+        "OUT/summary.json and OUT/<label>/kendall_tau.png|pdf and OUT/<label>/scatter.png|pdf. The defaults are "
+        "the NASLib grid (11 train sizes x 20 trials): hours for the neural predictors (bananas, gcn, gin); "
+        "`compare` has quick defaults.",
     )
-    _add_protocol_arguments(evaluate)
+    _add_protocol_arguments(evaluate, EVALUATE_DEFAULTS)
     evaluate.set_defaults(func=_run_evaluate)
     compare = sub.add_parser(
         "compare", help="score several predictors into one table and one plot",
-        description="Score every SPEC on the same splits. Writes OUT/results.csv, OUT/summary.json, "
-        "OUT/comparison.csv, OUT/comparison.png|pdf and OUT/scatter.png|pdf.",
+        description="Score every SPEC on the same splits, print the Kendall tau table and write OUT/results.csv, "
+        "OUT/summary.json, OUT/comparison.csv, OUT/comparison.png|pdf and OUT/scatter.png|pdf. The defaults "
+        "(100 training archs, 2 trials, 100 test archs, 2 workers) make `compare predictors/*.toml` on the "
+        "embedded benchmark take about a minute on 2 idle cores (the neural ensembles bananas, gcn and gin "
+        "are most of it); pass --train-sizes and --trials for the full protocol.",
     )
-    _add_protocol_arguments(compare)
+    _add_protocol_arguments(compare, COMPARE_DEFAULTS)
     compare.set_defaults(func=_run_compare)
 
 
@@ -100,6 +120,7 @@ def _run(args: argparse.Namespace):
             _labels(args.specs), bench, args.dataset, recipe=args.recipe, metric=args.metric,
             train_sizes=args.train_sizes, test_size=args.test_size, trials=args.trials,
             fidelities=args.fidelities, seed=args.seed, workers=args.workers, progress=not args.no_progress,
+            executor=args.executor,
         )
     result.write_csv(args.out / "results.csv")
     result.write_summary(args.out / "summary.json")
@@ -118,6 +139,7 @@ def _run_evaluate(args: argparse.Namespace) -> int:
     result = _run(args)
     write_evaluation_plots(result, args.out)
     _report_failures(result)
+    print(result.format_table())
     print(f"wrote {args.out}/results.csv, summary.json and plots for {len(result.labels)} predictor(s)")
     return 0
 
@@ -129,12 +151,6 @@ def _run_compare(args: argparse.Namespace) -> int:
     result.write_table(args.out / "comparison.csv")
     write_comparison_plots(result, args.out)
     _report_failures(result)
-    print(f"{'predictor':<20} {'train':>6} {'k':>4} {'kendall_tau':>12} {'s.e.':>6} {'failed':>6}")
-    for row in result.table():
-        k = "" if row["fidelity"] is None else row["fidelity"]
-        print(
-            f"{row['predictor']:<20} {row['train_size']:>6} {k:>4} {row['kendall_tau_mean']:>12.3f} "
-            f"{row['kendall_tau_se']:>6.3f} {row['failed']:>3}/{row['trials']}"
-        )
+    print(result.format_table())
     print(f"wrote {args.out}/results.csv, summary.json, comparison.csv, comparison.png|pdf, scatter.png|pdf")
     return 0

@@ -35,7 +35,7 @@ import numpy as np
 from scipy.optimize import OptimizeWarning, curve_fit
 
 from nasbench_lab.errors import ConfigError, NasbenchLabError
-from nasbench_lab.predictors.base import Predictor, register_predictor
+from nasbench_lab.predictors.base import Predictor, SideInput, register_predictor
 
 log = logging.getLogger(__name__)
 
@@ -227,12 +227,16 @@ class EarlyStop(_CurvePredictor):
 
     needs_training: ClassVar[bool] = False
 
-    def fit(self, archs, y, *, curves=None, train_losses=None, proxies=None) -> EarlyStop:
-        """Nothing to learn; returns ``self``."""
+    def fit(self, archs: np.ndarray, y: np.ndarray, *, curves: SideInput = None,
+            train_losses: SideInput = None, proxies: SideInput = None) -> EarlyStop:
+        """Nothing to learn (marks the predictor fitted); returns ``self``."""
+        self.fitted_ = True
         return self
 
-    def predict(self, archs, *, curves=None, train_losses=None, proxies=None) -> np.ndarray:
+    def predict(self, archs: np.ndarray, *, curves: SideInput = None, train_losses: SideInput = None,
+                proxies: SideInput = None) -> np.ndarray:
         """``curves[:, -1]``, shape ``(n,)``."""
+        self.check_fitted()
         return _curve_input("curves", curves, len(archs))[:, -1].copy()
 
 
@@ -243,12 +247,16 @@ class SoTL(_CurvePredictor):
     needs_training: ClassVar[bool] = False
     predicts_scores: ClassVar[bool] = True
 
-    def fit(self, archs, y, *, curves=None, train_losses=None, proxies=None) -> SoTL:
-        """Nothing to learn; returns ``self``."""
+    def fit(self, archs: np.ndarray, y: np.ndarray, *, curves: SideInput = None,
+            train_losses: SideInput = None, proxies: SideInput = None) -> SoTL:
+        """Nothing to learn (marks the predictor fitted); returns ``self``."""
+        self.fitted_ = True
         return self
 
-    def predict(self, archs, *, curves=None, train_losses=None, proxies=None) -> np.ndarray:
+    def predict(self, archs: np.ndarray, *, curves: SideInput = None, train_losses: SideInput = None,
+                proxies: SideInput = None) -> np.ndarray:
         """``-train_losses.sum(axis=1)``, shape ``(n,)``."""
+        self.check_fitted()
         return -_curve_input("train_losses", train_losses, len(archs)).sum(axis=1)
 
 
@@ -259,12 +267,16 @@ class SoTLE(_CurvePredictor):
     needs_training: ClassVar[bool] = False
     predicts_scores: ClassVar[bool] = True
 
-    def fit(self, archs, y, *, curves=None, train_losses=None, proxies=None) -> SoTLE:
-        """Nothing to learn; returns ``self``."""
+    def fit(self, archs: np.ndarray, y: np.ndarray, *, curves: SideInput = None,
+            train_losses: SideInput = None, proxies: SideInput = None) -> SoTLE:
+        """Nothing to learn (marks the predictor fitted); returns ``self``."""
+        self.fitted_ = True
         return self
 
-    def predict(self, archs, *, curves=None, train_losses=None, proxies=None) -> np.ndarray:
+    def predict(self, archs: np.ndarray, *, curves: SideInput = None, train_losses: SideInput = None,
+                proxies: SideInput = None) -> np.ndarray:
         """``-train_losses[:, -1]``, shape ``(n,)``."""
+        self.check_fitted()
         return -_curve_input("train_losses", train_losses, len(archs))[:, -1].copy()
 
 
@@ -304,9 +316,11 @@ class LCE(_CurvePredictor):
         self.value_range = value_range
         self.maxfev = maxfev
 
-    def fit(self, archs, y, *, curves=None, train_losses=None, proxies=None) -> LCE:
+    def fit(self, archs: np.ndarray, y: np.ndarray, *, curves: SideInput = None,
+            train_losses: SideInput = None, proxies: SideInput = None) -> LCE:
         """Nothing to learn (the curves are fitted per arch at prediction); returns ``self``."""
         self._families()
+        self.fitted_ = True
         return self
 
     def _families(self) -> list[CurveFamily]:
@@ -354,8 +368,10 @@ class LCE(_CurvePredictor):
         weights = np.exp(-(aics_arr - aics_arr.min()) / 2.0)
         return float(np.dot(weights, values) / weights.sum())
 
-    def predict(self, archs, *, curves=None, train_losses=None, proxies=None) -> np.ndarray:
+    def predict(self, archs: np.ndarray, *, curves: SideInput = None, train_losses: SideInput = None,
+                proxies: SideInput = None) -> np.ndarray:
         """Extrapolated final value of every arch's curve, shape ``(n,)``."""
+        self.check_fitted()
         curves = _curve_input("curves", curves, len(archs))
         failures: Counter = Counter()
         out = np.empty(curves.shape[0])
@@ -425,7 +441,8 @@ class LcSVR(_CurvePredictor):
 
         return np.hstack([feats, np.asarray(encode(self.encoding, archs), dtype=np.float64)])
 
-    def fit(self, archs, y, *, curves=None, train_losses=None, proxies=None) -> LcSVR:
+    def fit(self, archs: np.ndarray, y: np.ndarray, *, curves: SideInput = None,
+            train_losses: SideInput = None, proxies: SideInput = None) -> LcSVR:
         """Choose hyperparameters by cross-validation and fit; returns ``self``."""
         from scipy.stats import loguniform, uniform
         from sklearn.model_selection import KFold, RandomizedSearchCV
@@ -461,6 +478,7 @@ class LcSVR(_CurvePredictor):
             self.best_params_ = {"C": 1.0, "nu": 0.5, "gamma": "scale"}
         return self
 
-    def predict(self, archs, *, curves=None, train_losses=None, proxies=None) -> np.ndarray:
+    def predict(self, archs: np.ndarray, *, curves: SideInput = None, train_losses: SideInput = None,
+                proxies: SideInput = None) -> np.ndarray:
         """Predicted final metric, shape ``(n,)``."""
         return self.model_.predict(self._features(np.asarray(archs), curves)) * self.y_std_ + self.y_mean_

@@ -12,6 +12,9 @@ Per (predictor, train size, fidelity, trial) one row is recorded (see :data:`COL
   once per trial and fidelity since the training set cannot change their predictions.
 * ``fidelity``: for curve predictors (``needs_curves``) the number ``k`` of evaluation points seen;
   the curves of train and test archs are truncated to their first ``k`` columns. Empty otherwise.
+* ``n_test``, ``n_dropped``: test archs scored, and archs of the training and test sets left out because
+  the predictor cannot use their inputs (:meth:`Predictor.usable`, e.g. a NaN zero-cost score: NaN is
+  never replaced by a value). The simulated ``train_time`` still charges the whole split.
 * ``train_time``: simulated seconds to obtain the predictor's inputs, as NASLib charges them: the
   full training of every training arch (its target needs the whole run), plus, for curve
   predictors, the first ``k`` evaluation points of every test arch (``bench.cost_many(...,
@@ -30,27 +33,26 @@ Per (predictor, train size, fidelity, trial) one row is recorded (see :data:`COL
 
 A predictor with a ``seed`` parameter gets ``SeedSequence(seed, spawn_key=(trial, train_size,
 fidelity)).generate_state(1)[0]``; an LCE-like one with ``eval_points=None`` gets the recipe's
-evaluation points. Tasks (predictor, trial, train size) may run in worker processes; rows are sorted
+evaluation points. Tasks (predictor, trial, train size) may run on an executor of
+:mod:`nasbench_lab.execution` (worker processes, Ray); rows are sorted
 by (predictor order, trial, train size, fidelity), so ``workers > 1`` gives the same table as 1.
 """
 
 from __future__ import annotations
 
-import copy
 import logging
-import multiprocessing
 import os
-import sys
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from nasbench_lab.errors import ConfigError, NasbenchLabError
+from nasbench_lab.execution import Executor, make_executor, run_all
 from nasbench_lab.predictors import metrics as M
-from nasbench_lab.predictors.base import Predictor
+from nasbench_lab.predictors.base import Predictor, clone
 from nasbench_lab.predictors.protocol import (
     DEFAULT_TRAIN_SIZES,
     EvaluationData,
@@ -104,17 +106,20 @@ def _task_seed(seed: int, *key: int) -> int:
 
 # ----------------------------------------------------------------------------- one task
 def _instance(prototype: Predictor, data: EvaluationData, seed: int) -> Predictor:
-    predictor = copy.deepcopy(prototype)
-    if "seed" in predictor.get_params():
-        predictor.seed = seed
-    if getattr(predictor, "eval_points", False) is None:
-        predictor.eval_points = data.eval_points
+    """An unfitted copy of ``prototype`` with the task's seed and, if it asks for them, the recipe's points."""
+    predictor = clone(prototype)
+    params = predictor.get_params()
+    if "seed" in params:
+        predictor.set_params(seed=seed)
+    if "eval_points" in params and params["eval_points"] is None:
+        predictor.set_params(eval_points=data.eval_points)
     return predictor
 
 
 def _inputs(predictor: Predictor, data: EvaluationData, pos: np.ndarray, k: int | None) -> dict[str, Any]:
     kwargs: dict[str, Any] = {}
     if predictor.needs_curves and k is not None:
+        assert data.curves is not None and data.train_losses is not None  # loaded when a curve predictor takes part
         kwargs["curves"] = data.curves[pos, :k]
         kwargs["train_losses"] = data.train_losses[pos, :k]
     if predictor.needs_proxies:
@@ -141,14 +146,31 @@ def _diagnostics(predictor: Predictor) -> str:
     return ";".join(f"{k.rstrip('_')}={v}" for k, v in items if isinstance(v, (int, np.integer)))
 
 
+def _drop_unusable(predictor: Predictor, data: EvaluationData, pos: np.ndarray, k: int | None) -> np.ndarray:
+    """The positions of ``pos`` whose inputs ``predictor`` can use (see :meth:`Predictor.usable`)."""
+    if pos.size == 0:
+        return pos
+    return pos[predictor.usable(data.archs[pos], **_inputs(predictor, data, pos, k))]
+
+
 def _score_one(
     prototype: Predictor, data: EvaluationData, train: np.ndarray, test: np.ndarray, k: int | None, seed: int
-) -> tuple[dict[str, Any], np.ndarray | None]:
-    """Fit and score one predictor on one split at one fidelity: (row fields, test predictions)."""
+) -> tuple[dict[str, Any], np.ndarray | None, np.ndarray]:
+    """Fit and score one predictor on one split at one fidelity: (row fields, test predictions, test positions).
+
+    Archs the predictor cannot use (e.g. a NaN proxy score) are left out of both sets and counted in
+    ``n_dropped``; the test positions returned are the ones scored.
+    """
     predictor = _instance(prototype, data, seed)
     row: dict[str, Any] = {"status": "ok", "error": "", **dict.fromkeys(SCORE_COLUMNS, float("nan"))}
     start = time.perf_counter()
     try:
+        kept_train, kept_test = _drop_unusable(predictor, data, train, k), _drop_unusable(predictor, data, test, k)
+        row["n_dropped"] = int(train.size - kept_train.size + test.size - kept_test.size)
+        row["n_test"] = int(kept_test.size)
+        train, test = kept_train, kept_test
+        if test.size < 2:
+            raise NasbenchLabError(f"only {test.size} test archs have inputs this predictor can use")
         predictor.fit(data.archs[train], data.y[train], **_inputs(predictor, data, train, k))
         row["fit_time"] = time.perf_counter() - start
         start = time.perf_counter()
@@ -164,10 +186,12 @@ def _score_one(
         row.update(status="failed", error=f"{type(exc).__name__}: {exc}")
         row.setdefault("fit_time", float("nan"))
         row.setdefault("query_time", float("nan"))
-        return row, None
+        row.setdefault("n_dropped", 0)
+        row.setdefault("n_test", int(test.size))
+        return row, None, test
     row.update(_scores(data.y[test], y_pred, data.maximise, getattr(predictor, "predicts_scores", False)))
     row["diagnostics"] = _diagnostics(predictor)
-    return row, y_pred
+    return row, y_pred, test
 
 
 def run_task(
@@ -185,7 +209,7 @@ def run_task(
     rows, predictions = [], {}
     for k in fids:
         seed = _task_seed(protocol.seed, trial, train_size, k or 0)
-        fields, y_pred = _score_one(prototype, data, train, test, k, seed)
+        fields, y_pred, scored = _score_one(prototype, data, train, test, k, seed)
         sim = float(data.full_cost[train].sum())
         if k is not None:
             sim += float(data.partial_cost[k][test].sum())
@@ -193,28 +217,36 @@ def run_task(
             sim += float(data.proxy_cost[train].sum() + data.proxy_cost[test].sum())
         rows.append({
             "predictor": label, "name": getattr(prototype, "registry_name", type(prototype).__name__),
-            "trial": trial, "train_size": train_size, "fidelity": k, "n_test": int(test.size),
-            "train_time": sim, "diagnostics": "", **fields,
+            "trial": trial, "train_size": train_size, "fidelity": k, "train_time": sim, "diagnostics": "", **fields,
         })
         if trial == 0 and y_pred is not None:
-            predictions[(label, train_size, k)] = (data.y[test], y_pred)
+            predictions[(label, train_size, k)] = (data.y[scored], y_pred)
     return rows, predictions
 
 
 # ----------------------------------------------------------------------------- workers
-_WORKER: dict[str, Any] = {}
+Task = tuple[str, int, int]  # (predictor label, trial, train size)
+TaskOutput = tuple[list[dict[str, Any]], dict[tuple, tuple[np.ndarray, np.ndarray]]]
 
 
-def _init_worker(data: EvaluationData, protocol: Protocol, prototypes: dict[str, Predictor]) -> None:
-    os.environ.setdefault("OMP_NUM_THREADS", "1")  # for libraries imported from here on
-    torch = sys.modules.get("torch")
-    if torch is not None:  # one thread per worker process; don't import torch just for this
-        torch.set_num_threads(1)
-    _WORKER.update(data=data, protocol=protocol, prototypes=prototypes)
+@dataclass(frozen=True)
+class EvaluationWork:
+    """What an executor runs for each :data:`Task`: :func:`run_task` on the shared data.
 
+    Attributes:
+        data: the benchmark columns the protocol reads.
+        protocol: the settings.
+        prototypes: label -> unfitted predictor.
+    """
 
-def _worker_task(label: str, trial: int, train_size: int):
-    return run_task(_WORKER["data"], _WORKER["protocol"], label, _WORKER["prototypes"][label], trial, train_size)
+    data: EvaluationData
+    protocol: Protocol
+    prototypes: Mapping[str, Predictor]
+
+    def __call__(self, task: Task) -> TaskOutput:
+        """Rows and trial-0 predictions of one (label, trial, train size)."""
+        label, trial, train_size = task
+        return run_task(self.data, self.protocol, label, self.prototypes[label], trial, train_size)
 
 
 # ----------------------------------------------------------------------------- the protocol
@@ -239,7 +271,7 @@ def evaluate(
     seed: int = 0,
     workers: int = 1,
     progress: bool = True,
-    mp_context: str = "spawn",
+    executor: str = "local",
 ) -> EvaluationResult:
     """Score predictors on random train/test splits of a benchmark (see the module docstring).
 
@@ -252,9 +284,9 @@ def evaluate(
         trials: independent random splits.
         fidelities: evaluation points shown to curve predictors (``None``: about 5/10/25/50 %).
         seed: root seed.
-        workers: processes; ``> 1`` runs tasks in a ProcessPoolExecutor (same rows as 1).
+        workers: processes (same rows for any number); 1 runs in this process.
         progress: show a tqdm bar over the (predictor, trial, train size) grid.
-        mp_context: ``"spawn"`` or ``"fork"`` start method of the worker processes.
+        executor: where tasks run (``local``, ``ray``, ``inline``; see :mod:`nasbench_lab.execution`).
 
     Returns:
         The rows, trial-0 predictions and settings.
@@ -272,7 +304,8 @@ def evaluate(
         need_curves=any(p.needs_curves for p in prototypes.values()),
         need_proxies=any(p.needs_proxies for p in prototypes.values()),
     )
-    results = _run_all(_grid(prototypes, protocol), data, protocol, prototypes, workers, progress, mp_context)
+    runner = make_executor(executor, workers=workers, isolate=False)
+    results = _run_all(_grid(prototypes, protocol), EvaluationWork(data, protocol, prototypes), runner, progress)
     rows, predictions = _merge(results, list(prototypes))
     return EvaluationResult(rows, predictions, protocol, list(prototypes))
 
@@ -294,25 +327,15 @@ def _merge(
     return rows, predictions
 
 
-def _run_all(tasks, data, protocol, prototypes, workers, progress, mp_context) -> list:
+def _run_all(tasks: list[Task], work: EvaluationWork, runner: Executor[Task, TaskOutput],
+             progress: bool) -> list[TaskOutput]:
+    """Every task's output, in completion order (a crashed task is an error naming it)."""
     from tqdm.auto import tqdm
 
-    bar = tqdm(total=len(tasks), desc="predictor evaluation", unit="task", disable=not progress)
     results = []
-    try:
-        if workers <= 1:
-            for label, trial, size in tasks:
-                bar.set_postfix_str(f"{label} trial={trial} n={size}", refresh=False)
-                results.append(run_task(data, protocol, label, prototypes[label], trial, size))
-                bar.update()
-            return results
-        ctx = multiprocessing.get_context(mp_context)
-        with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker,
-                                 initargs=(data, protocol, prototypes)) as pool:
-            futures = [pool.submit(_worker_task, *task) for task in tasks]
-            for future in as_completed(futures):
-                results.append(future.result())
-                bar.update()
-        return results
-    finally:
-        bar.close()
+    with tqdm(total=len(tasks), desc="predictor evaluation", unit="task", disable=not progress) as bar:
+        for outcome in run_all(runner, work, tasks):
+            label, trial, size = outcome.item
+            results.append(outcome.unwrap(f"evaluating {label} (trial {trial}, {size} training archs)"))
+            bar.update()
+    return results

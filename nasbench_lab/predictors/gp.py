@@ -27,7 +27,7 @@ import numpy as np
 from nasbench_lab.encodings import encode, unique_cells, wl_features
 from nasbench_lab.errors import ConfigError, NasbenchLabError
 from nasbench_lab.predictors._targets import TargetScaler, check_archs, check_fit_inputs
-from nasbench_lab.predictors.base import Predictor, register_predictor
+from nasbench_lab.predictors.base import Predictor, SideInput, register_predictor
 
 log = logging.getLogger(__name__)
 
@@ -286,7 +286,8 @@ class GPPredictor(Predictor):
             raise ConfigError(f"gp needs a dense vector encoding (onehot, path, graph), not {self.encoding!r}")
         return _torch().as_tensor(feats.astype(np.float64))
 
-    def fit(self, archs, y, *, curves=None, train_losses=None, proxies=None) -> GPPredictor:
+    def fit(self, archs: np.ndarray, y: np.ndarray, *, curves: SideInput = None,
+            train_losses: SideInput = None, proxies: SideInput = None) -> GPPredictor:
         """Fit the kernel hyperparameters by marginal likelihood; see :class:`Predictor`."""
         _check_choice("kernel", self.kernel, GP_KERNELS)
         archs, y = check_fit_inputs(archs, y)
@@ -301,11 +302,13 @@ class GPPredictor(Predictor):
         mean, std = self.gp_.posterior(self._features(cells), with_std)
         return mean[inverse], (None if std is None else std[inverse])
 
-    def predict(self, archs, *, curves=None, train_losses=None, proxies=None) -> np.ndarray:
+    def predict(self, archs: np.ndarray, *, curves: SideInput = None, train_losses: SideInput = None,
+                proxies: SideInput = None) -> np.ndarray:
         """Posterior median in target units, shape ``(n,)``."""
         return self.scaler_.inverse_mean(self._latent(archs, with_std=False)[0])
 
-    def predict_dist(self, archs, *, curves=None, train_losses=None, proxies=None):
+    def predict_dist(self, archs: np.ndarray, *, curves: SideInput = None, train_losses: SideInput = None,
+                     proxies: SideInput = None) -> tuple[np.ndarray, np.ndarray]:
         """Predictive mean and std (observation noise included) in target units, each ``(n,)``."""
         return self.scaler_.inverse_dist(*self._latent(archs))
 
@@ -371,7 +374,8 @@ class WLGPPredictor(Predictor):
         log.debug("gp_wl negative MLL per depth: %s", scores)
         return min(scores, key=scores.get)
 
-    def fit(self, archs, y, *, curves=None, train_losses=None, proxies=None) -> WLGPPredictor:
+    def fit(self, archs: np.ndarray, y: np.ndarray, *, curves: SideInput = None,
+            train_losses: SideInput = None, proxies: SideInput = None) -> WLGPPredictor:
         """Choose the WL depth and fit the GP hyperparameters; see :class:`Predictor`."""
         _check_choice("kernel", self.kernel, WL_KERNELS)
         archs, y = check_fit_inputs(archs, y)
@@ -390,10 +394,12 @@ class WLGPPredictor(Predictor):
         mean, std = self.gp_.posterior(cross, with_std)
         return mean[inverse], (None if std is None else std[inverse])
 
-    def predict(self, archs, *, curves=None, train_losses=None, proxies=None) -> np.ndarray:
+    def predict(self, archs: np.ndarray, *, curves: SideInput = None, train_losses: SideInput = None,
+                proxies: SideInput = None) -> np.ndarray:
         """Posterior median in target units, shape ``(n,)``."""
         return self.scaler_.inverse_mean(self._latent(archs, with_std=False)[0])
 
-    def predict_dist(self, archs, *, curves=None, train_losses=None, proxies=None):
+    def predict_dist(self, archs: np.ndarray, *, curves: SideInput = None, train_losses: SideInput = None,
+                     proxies: SideInput = None) -> tuple[np.ndarray, np.ndarray]:
         """Predictive mean and std (observation noise included) in target units, each ``(n,)``."""
         return self.scaler_.inverse_dist(*self._latent(archs))

@@ -17,7 +17,7 @@ import numpy as np
 from nasbench_lab.encodings import encode, unique_cells
 from nasbench_lab.errors import ConfigError
 from nasbench_lab.predictors._targets import TargetScaler, check_archs, check_fit_inputs
-from nasbench_lab.predictors.base import Predictor, register_predictor
+from nasbench_lab.predictors.base import Predictor, SideInput, register_predictor
 
 _PREDICT_CHUNK = 1024  # cells per forward pass when predicting
 
@@ -106,7 +106,8 @@ class EnsemblePredictor(Predictor):
             if isinstance(value, bool) or not isinstance(value, int) or value < (0 if name == "min_epochs" else 1):
                 raise ConfigError(f"{name} must be an integer >= {0 if name == 'min_epochs' else 1}, got {value!r}")
 
-    def fit(self, archs, y, *, curves=None, train_losses=None, proxies=None) -> EnsemblePredictor:
+    def fit(self, archs: np.ndarray, y: np.ndarray, *, curves: SideInput = None,
+            train_losses: SideInput = None, proxies: SideInput = None) -> EnsemblePredictor:
         """Train the ensemble; see :class:`Predictor`."""
         torch = _torch()
         self._check()
@@ -141,11 +142,13 @@ class EnsemblePredictor(Predictor):
                 blocks.append(self._forward(self.params_, tuple(t[rows] for t in unique)).double().numpy())
         return np.concatenate(blocks, axis=1)[:, inverse]
 
-    def predict(self, archs, *, curves=None, train_losses=None, proxies=None) -> np.ndarray:
+    def predict(self, archs: np.ndarray, *, curves: SideInput = None, train_losses: SideInput = None,
+                proxies: SideInput = None) -> np.ndarray:
         """Ensemble mean in target units, shape ``(n,)``."""
         return self.scaler_.inverse_mean(self._members(archs).mean(axis=0))
 
-    def predict_dist(self, archs, *, curves=None, train_losses=None, proxies=None):
+    def predict_dist(self, archs: np.ndarray, *, curves: SideInput = None, train_losses: SideInput = None,
+                     proxies: SideInput = None) -> tuple[np.ndarray, np.ndarray]:
         """Mean and standard deviation over members, in target units, each ``(n,)``."""
         members = self._members(archs)
         return self.scaler_.inverse_dist(members.mean(axis=0), members.std(axis=0))

@@ -130,6 +130,7 @@ def load_data(bench: Any, protocol: Protocol, *, need_curves: bool, need_proxies
         full_cost=np.asarray(bench.cost_many(archs, ds, recipe=rc, missing="nan"), dtype=np.float64), fidelities=fids,
     )
     if need_curves:
+        assert curves is not None and losses is not None  # read above for curve predictors
         data.curves, data.train_losses = curves[ok], losses[ok]
         data.partial_cost = {
             k: np.asarray(bench.cost_many(archs, ds, epochs=k, recipe=rc, missing="nan"), dtype=np.float64)
@@ -170,7 +171,7 @@ def _proxies(bench: Any, protocol: Protocol, archs: np.ndarray) -> tuple[np.ndar
         return None, None
     scores = [bench.proxy(archs, ds, name, recipe=rc, missing="nan") for name in names]
     times = [bench.proxy_time(archs, ds, name, recipe=rc, missing="nan") for name in names]
-    return np.column_stack(scores).astype(np.float64), np.sum(times, axis=0, dtype=np.float64)
+    return np.column_stack(scores).astype(np.float64), np.asarray(np.sum(times, axis=0), dtype=np.float64)
 
 
 def split(data: EvaluationData, protocol: Protocol, trial: int) -> tuple[np.ndarray, np.ndarray]:

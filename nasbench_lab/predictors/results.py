@@ -19,7 +19,7 @@ SCORE_COLUMNS: tuple[str, ...] = (
 )
 TIME_COLUMNS: tuple[str, ...] = ("fit_time", "query_time", "train_time")
 COLUMNS: tuple[str, ...] = (
-    "predictor", "name", "trial", "train_size", "fidelity", "n_test", "status", "error",
+    "predictor", "name", "trial", "train_size", "fidelity", "n_test", "n_dropped", "status", "error",
     *SCORE_COLUMNS, *TIME_COLUMNS, "diagnostics",
 )
 
@@ -41,7 +41,8 @@ class EvaluationResult:
     labels: list[str]
 
     def summary(self) -> list[dict[str, Any]]:
-        """Per (predictor, train size, fidelity): trial counts, errors, and mean/std/se of each score.
+        """Per (predictor, train size, fidelity): trial counts, archs dropped over all trials (inputs the
+        predictor cannot use), errors, and mean/std/se of each score.
 
         Statistics are over the ``ok`` trials; ``std`` uses ``ddof=1`` and is NaN with one trial; a
         score that is NaN in any ok trial (e.g. a constant prediction's correlation) has a NaN mean.
@@ -55,6 +56,7 @@ class EvaluationResult:
             entry: dict[str, Any] = {
                 "predictor": label, "name": rows[0]["name"], "train_size": size, "fidelity": k,
                 "trials": len(rows), "failed": len(rows) - len(ok),
+                "dropped": int(sum(r.get("n_dropped", 0) for r in rows)),
                 "errors": sorted({r["error"] for r in rows if r["error"]}),
             }
             for col in (*SCORE_COLUMNS, *TIME_COLUMNS):
@@ -87,12 +89,23 @@ class EvaluationResult:
         ``<score>_se`` for every score and the mean of each time column."""
         out = []
         for entry in self.summary():
-            row = {k: entry[k] for k in ("predictor", "train_size", "fidelity", "trials", "failed")}
+            row = {k: entry[k] for k in ("predictor", "train_size", "fidelity", "trials", "failed", "dropped")}
             for col in SCORE_COLUMNS:
                 row[f"{col}_mean"], row[f"{col}_se"] = entry[col]["mean"], entry[col]["se"]
             row.update({f"{col}_mean": entry[col]["mean"] for col in TIME_COLUMNS})
             out.append(row)
         return out
+
+    def format_table(self) -> str:
+        """:meth:`table`'s Kendall tau column as aligned text, one line per (predictor, train size, fidelity)."""
+        lines = [f"{'predictor':<20} {'train':>6} {'k':>4} {'kendall_tau':>12} {'s.e.':>6} {'failed':>7} {'dropped':>8}"]
+        for row in self.table():
+            k = "" if row["fidelity"] is None else row["fidelity"]
+            lines.append(
+                f"{row['predictor']:<20} {row['train_size']:>6} {k:>4} {row['kendall_tau_mean']:>12.3f} "
+                f"{row['kendall_tau_se']:>6.3f} {row['failed']:>3}/{row['trials']:<3} {row['dropped']:>8}"
+            )
+        return "\n".join(lines)
 
     def write_table(self, path: str | os.PathLike) -> None:
         """:meth:`table` as CSV."""

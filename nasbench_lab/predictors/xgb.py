@@ -27,7 +27,7 @@ from nasbench_lab.predictors._targets import (
     check_fit_inputs,
     check_side_input,
 )
-from nasbench_lab.predictors.base import Predictor, register_predictor
+from nasbench_lab.predictors.base import Predictor, SideInput, register_predictor
 
 VECTOR_ENCODINGS = ("onehot", "path", "graph")
 
@@ -107,7 +107,8 @@ class XGBPredictor(Predictor):
             tree_method="hist",
         )
 
-    def fit(self, archs, y, *, curves=None, train_losses=None, proxies=None) -> XGBPredictor:
+    def fit(self, archs: np.ndarray, y: np.ndarray, *, curves: SideInput = None,
+            train_losses: SideInput = None, proxies: SideInput = None) -> XGBPredictor:
         """Fit the boosted trees; see :class:`Predictor`."""
         archs, y = check_fit_inputs(archs, y)
         self.scaler_ = TargetScaler.fit(y, self.log_error)
@@ -115,7 +116,8 @@ class XGBPredictor(Predictor):
         self.model_ = self._model().fit(x, self.scaler_.transform(y))
         return self
 
-    def predict(self, archs, *, curves=None, train_losses=None, proxies=None) -> np.ndarray:
+    def predict(self, archs: np.ndarray, *, curves: SideInput = None, train_losses: SideInput = None,
+                proxies: SideInput = None) -> np.ndarray:
         """Predicted targets, shape ``(n,)``."""
         x = self._features(check_archs(archs), curves, proxies, fitting=False)
         return self.scaler_.inverse_mean(self.model_.predict(x).astype(np.float64))

@@ -25,6 +25,7 @@ def input_jacobians(net: nn.Module, x: torch.Tensor) -> np.ndarray:
     net.zero_grad(set_to_none=True)
     out = net(x)
     out.backward(torch.ones_like(out))
+    assert x.grad is not None  # x requires grad and the output depends on it
     jac = x.grad.detach().reshape(x.shape[0], -1).double().cpu().numpy()
     net.zero_grad(set_to_none=True)
     return jac

@@ -51,7 +51,7 @@ class Proxy(ABC):
         """
 
 
-def weight_layers(net: nn.Module) -> list[nn.Module]:
+def weight_layers(net: nn.Module) -> list[nn.Conv2d | nn.Linear]:
     """The conv and linear layers of ``net``, in registration order (the layers proxies score)."""
     from torch import nn
 

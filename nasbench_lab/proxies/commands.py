@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from nasbench_lab.errors import ConfigError
+from nasbench_lab.execution import EXECUTORS
 
 
 def _archs(text: str) -> np.ndarray | None:
@@ -83,8 +84,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     compute.add_argument("--sample-seed", type=int, default=0, help="seed of the random sample for --archs N")
     compute.add_argument("--seeds", type=int, default=1, help="number of proxy seeds (init + minibatch) per arch")
     compute.add_argument("--batch-size", type=int, default=64, help="minibatch size (default 64)")
-    compute.add_argument("--workers", type=int, default=1, help="local worker processes")
-    compute.add_argument("--executor", choices=("local", "ray"), default="local", help="where chunks run")
+    compute.add_argument("--workers", type=int, default=1, help="local worker processes (1: in this process)")
+    compute.add_argument(
+        "--executor", choices=EXECUTORS.names(), default="local",
+        help="where chunks run (default local); Ctrl-C stops every worker and keeps the chunks already stored",
+    )
     compute.add_argument("--address", help="Ray cluster address (ray executor)")
     compute.add_argument("--chunk-size", type=int, default=128, help="archs per task and per write")
     compute.add_argument("--data-root", help="directory of file-based datasets")

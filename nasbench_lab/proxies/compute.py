@@ -5,22 +5,23 @@ recipe's config, the dataset's image shape and classes), initialised with ``torc
 the minibatch is ``batch_size`` training images drawn with the same seed, normalised, not augmented.
 One proxy seed is one (init, minibatch) pair; ``--seeds k`` computes k of them.
 
-Work is cut into chunks of archs. Each finished chunk is written to the benchmark file through
+Work is cut into chunks of archs, run by an executor of :mod:`nasbench_lab.execution` (in this
+process, local workers, or Ray). Each finished chunk is written to the benchmark file through
 :class:`~nasbench_lab.benchmark.writer.BenchmarkWriter` (atomic replace), so an interrupted run
-loses at most the chunks in flight and a rerun skips every (proxy, arch, seed) already stored: a
-stored score always has a finite compute time, even when the score itself is NaN (undefined).
+(Ctrl-C, SIGTERM: the workers are stopped at once) loses at most the chunks in flight and a rerun
+skips every (proxy, arch, seed) already stored: a stored score always has a finite compute time, even
+when the score itself is NaN (undefined).
 """
 
 from __future__ import annotations
 
-import concurrent.futures as cf
 import logging
-import multiprocessing
 import time
 from collections.abc import Iterator, Sequence
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 import torch
@@ -28,6 +29,7 @@ from torch.nn import functional as F
 from tqdm import tqdm
 
 from nasbench_lab.errors import ConfigError
+from nasbench_lab.execution import make_executor, run_all
 from nasbench_lab.proxies import PROXIES
 
 if TYPE_CHECKING:
@@ -36,9 +38,14 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+Chunk = tuple[np.ndarray, int]  # (arch indices, proxy seed)
+
+
 @dataclass(frozen=True)
 class ProxyJob:
     """Everything a worker needs to score archs; stored (minus the arch list) as the proxy settings.
+
+    Calling it scores one :data:`Chunk` (the work an executor runs).
 
     Attributes:
         dataset: dataset key whose training images form the minibatch.
@@ -57,6 +64,14 @@ class ProxyJob:
     num_classes: int
     batch_size: int = 64
     data_root: str | None = None
+
+    # Modules local workers import once, before their first chunk (see nasbench_lab.execution).
+    preload: ClassVar[tuple[str, ...]] = ("torch", "nasbench_lab.training.network", "nasbench_lab.proxies")
+
+    def __call__(self, chunk: Chunk) -> tuple[np.ndarray, np.ndarray]:
+        """Scores and compute seconds of ``chunk``'s archs for its seed, each ``(len(archs), k)``."""
+        indices, seed = chunk
+        return score_chunk(indices, self, seed)
 
     def __post_init__(self) -> None:
         for name in self.proxies:
@@ -110,9 +125,8 @@ def score_arch(index: int, job: ProxyJob, seed: int, x: torch.Tensor, y: torch.T
     return scores, times
 
 
-def score_chunk(indices: Sequence[int], job: ProxyJob, seed: int) -> tuple[np.ndarray, np.ndarray]:
+def score_chunk(indices: Sequence[int] | np.ndarray, job: ProxyJob, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Scores and times for a chunk of archs, each of shape ``(len(indices), k)`` (runs in a worker)."""
-    torch.set_num_threads(1)
     x, y = minibatch(job.dataset, job.batch_size, seed, job.data_root)
     out = [score_arch(int(i), job, seed, x, y) for i in indices]
     return np.array([s for s, _ in out]), np.array([t for _, t in out])
@@ -130,35 +144,6 @@ def _stored_mask(bench: Benchmark, dataset: str, recipe: str, proxy: str, seed: 
 def _chunks(indices: np.ndarray, size: int) -> Iterator[np.ndarray]:
     for start in range(0, len(indices), size):
         yield indices[start : start + size]
-
-
-def _run_local(work: list[tuple[np.ndarray, int]], job: ProxyJob, workers: int) -> Iterator[tuple[np.ndarray, int, np.ndarray, np.ndarray]]:
-    if workers <= 1:
-        for chunk, seed in work:
-            yield (chunk, seed, *score_chunk(chunk, job, seed))
-        return
-    ctx = multiprocessing.get_context("spawn")
-    with cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        futures = {pool.submit(score_chunk, chunk, job, seed): (chunk, seed) for chunk, seed in work}
-        for future in cf.as_completed(futures):
-            chunk, seed = futures[future]
-            yield (chunk, seed, *future.result())
-
-
-def _run_ray(work: list[tuple[np.ndarray, int]], job: ProxyJob,
-             address: str | None) -> Iterator[tuple[np.ndarray, int, np.ndarray, np.ndarray]]:
-    try:
-        import ray
-    except ImportError:
-        raise ConfigError("the ray executor needs Ray: pip install 'nasbench-lab[ray]'") from None
-    if not ray.is_initialized():
-        ray.init(address=address, include_dashboard=False, log_to_driver=False)
-    remote = ray.remote(num_cpus=1)(score_chunk)
-    pending = {remote.remote(chunk, job, seed): (chunk, seed) for chunk, seed in work}
-    while pending:
-        done, _ = ray.wait(list(pending), num_returns=1)
-        chunk, seed = pending.pop(done[0])
-        yield (chunk, seed, *ray.get(done[0]))
 
 
 def compute_proxies(
@@ -188,8 +173,8 @@ def compute_proxies(
         archs: NB201 indices (all 15,625 if None).
         seeds: proxy seeds (each one an init + minibatch).
         batch_size: minibatch size.
-        workers: local worker processes.
-        executor: ``"local"`` or ``"ray"``.
+        workers: local worker processes (one: in this process).
+        executor: an executor name (``inline``, ``local``, ``ray``; see :mod:`nasbench_lab.execution`).
         address: Ray cluster address (``ray`` executor; None starts a local Ray).
         chunk_size: archs per task and per write.
         data_root: directory of file-based datasets.
@@ -203,15 +188,15 @@ def compute_proxies(
     Raises:
         ConfigError: unknown proxy, dataset, recipe or executor.
         FillLockedError: another process is filling or computing into the file.
+        NasbenchLabError: a chunk failed (chunks finished before it are stored).
     """
+    from nasbench_lab.benchmark.lock import FileLock, lock_path
     from nasbench_lab.benchmark.store import Benchmark
     from nasbench_lab.benchmark.writer import BenchmarkWriter
     from nasbench_lab.space import N_ARCHS, check_indices
     from nasbench_lab.training.data import load_dataset
-    from nasbench_lab.training.filelock import FileLock, lock_path
 
-    if executor not in ("local", "ray"):
-        raise ConfigError(f"unknown executor {executor!r}; use 'local' or 'ray'")
+    runner = make_executor(executor, workers=workers, address=address, isolate=False)
     path = Path(bench_path)
     with Benchmark.open(path) as bench:
         recipe_name = recipe or bench.default_recipe(dataset)
@@ -227,20 +212,38 @@ def compute_proxies(
             with BenchmarkWriter(path) as writer:
                 dropped = [p for p in job.proxies if writer.delete_proxy(dataset, recipe_name, p)]
             log.info("dropped the stored scores of %s", ", ".join(dropped) or "nothing")
-        work = []
-        with Benchmark.open(path) as bench:
-            for seed in seeds:
-                done = np.logical_and.reduce([_stored_mask(bench, dataset, recipe_name, p, int(seed)) for p in job.proxies])
-                todo = indices[~done[indices]]
-                work += [(chunk, int(seed)) for chunk in _chunks(todo, chunk_size)]
+        work = _plan(path, job, dataset, recipe_name, indices, seeds, chunk_size)
         total = sum(len(c) for c, _ in work)
         log.info("%d (arch, seed) pairs to score with %s", total, ", ".join(job.proxies))
-        runner = _run_ray(work, job, address) if executor == "ray" else _run_local(work, job, workers)
-        bar = tqdm(total=total, unit="arch", desc="proxies", disable=not progress)
-        for chunk, seed, scores, times in runner:
-            with BenchmarkWriter(path) as writer:
-                for k, name in enumerate(job.proxies):
-                    writer.write_proxy(dataset, recipe_name, name, chunk, seed, scores[:, k], times[:, k], job.settings(name))
-            bar.update(len(chunk))
-        bar.close()
+        with tqdm(total=total, unit="arch", desc="proxies", disable=not progress) as bar, \
+                closing(run_all(runner, job, work)) as outcomes:
+            for outcome in outcomes:
+                chunk, seed = outcome.item
+                scores, times = outcome.unwrap(f"proxies of archs {chunk[0]}..{chunk[-1]} (seed {seed})")
+                _store(path, job, dataset, recipe_name, chunk, seed, scores, times)
+                bar.update(len(chunk))
     return total
+
+
+def _plan(path: Path, job: ProxyJob, dataset: str, recipe: str, indices: np.ndarray, seeds: Sequence[int],
+          chunk_size: int) -> list[Chunk]:
+    """The chunks of (arch, seed) pairs of ``indices`` x ``seeds`` not stored yet for every proxy of ``job``."""
+    from nasbench_lab.benchmark.store import Benchmark
+
+    work: list[Chunk] = []
+    with Benchmark.open(path) as bench:
+        for seed in seeds:
+            done = np.logical_and.reduce([_stored_mask(bench, dataset, recipe, p, int(seed)) for p in job.proxies])
+            todo = indices[~done[indices]]
+            work += [(chunk, int(seed)) for chunk in _chunks(todo, chunk_size)]
+    return work
+
+
+def _store(path: Path, job: ProxyJob, dataset: str, recipe: str, chunk: np.ndarray, seed: int,
+           scores: np.ndarray, times: np.ndarray) -> None:
+    """Write one finished chunk's scores and times (each ``(len(chunk), k)``) into the file, atomically."""
+    from nasbench_lab.benchmark.writer import BenchmarkWriter
+
+    with BenchmarkWriter(path) as writer:
+        for k, name in enumerate(job.proxies):
+            writer.write_proxy(dataset, recipe, name, chunk, seed, scores[:, k], times[:, k], job.settings(name))

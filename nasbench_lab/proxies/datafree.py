@@ -25,7 +25,7 @@ def _synflow_grads(net: nn.Module, input_shape: tuple[int, ...]) -> list[tuple[t
         for m in model.modules():
             if isinstance(m, nn.modules.batchnorm._BatchNorm):
                 m.eps = 0.0
-                if m.running_mean is not None:
+                if m.running_mean is not None and m.running_var is not None:
                     m.running_mean.zero_()
                     m.running_var.fill_(1.0)
                 if m.affine:
@@ -90,7 +90,7 @@ class Flops(Proxy):
             if isinstance(module, nn.Conv2d):
                 per_out = module.in_channels // module.groups * math.prod(module.kernel_size)
                 total[0] += output[0].numel() * per_out
-            else:  # NB201's counter charges the linear bias as well
+            elif isinstance(module, nn.Linear):  # NB201's counter charges the linear bias as well
                 total[0] += module.in_features * module.out_features + (module.out_features if module.bias is not None else 0)
 
         hooks = [layer.register_forward_hook(count) for layer in weight_layers(net)]

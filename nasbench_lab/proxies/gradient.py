@@ -62,7 +62,7 @@ class Grasp(Proxy):
         pairs = [(i, g1.detach(), g2) for i, (g1, g2) in enumerate(zip(first, second)) if g1 is not None and g2 is not None]
         if not pairs:
             return 0.0
-        z = sum((g1 * g2).sum() for _, g1, g2 in pairs)
+        z = torch.stack([(g1 * g2).sum() for _, g1, g2 in pairs]).sum()
         hg = torch.autograd.grad(z, [weights[i] for i, _, _ in pairs], allow_unused=True)
         total = 0.0
         for (i, _, _), h in zip(pairs, hg):

@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from nasbench_lab.execution import EXECUTORS
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``study`` command and its ``run`` and ``report`` sub-commands."""
@@ -26,8 +28,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     run.add_argument("--bench", type=Path, default=None, metavar="PATH",
                      help="benchmark file to use instead of the spec's (default: the spec's, else the embedded one)")
     run.add_argument("--workers", type=int, default=1, metavar="N", help="parallel workers (default: 1)")
-    run.add_argument("--executor", choices=("local", "ray"), default="local",
-                     help="local processes, or Ray (a local instance, or a cluster with --address)")
+    run.add_argument("--executor", choices=EXECUTORS.names(), default="local",
+                     help="local processes (one worker: in this process), inline, or Ray (a local instance, or a "
+                     "cluster with --address); Ctrl-C stops every worker and keeps the finished units")
     run.add_argument("--address", default=None, metavar="ADDR", help="address of an existing Ray cluster")
     run.add_argument("--resume", action="store_true",
                      help="continue the finished units already in the output folder (the default when the folder "

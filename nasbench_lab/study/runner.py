@@ -1,6 +1,6 @@
 """Study runner: runs every (strategy, seed) unit of a study spec and writes its output folder.
 
-Units run in this process, in a process pool or on Ray (:func:`run_units`); each finished unit is saved
+Units run on an executor of :mod:`nasbench_lab.execution` (:func:`run_units`); each finished unit is saved
 at once under ``OUT/units/`` so that an interrupted study resumes. The spec lives in
 :mod:`nasbench_lab.study.spec`, one unit's simulation in :mod:`nasbench_lab.study.simulator`, the
 summary, tables and plots in :mod:`nasbench_lab.study.report`.
@@ -8,19 +8,20 @@ summary, tables and plots in :mod:`nasbench_lab.study.report`.
 
 from __future__ import annotations
 
-import concurrent.futures
 import dataclasses
-import importlib
 import json
 import logging
-import multiprocessing
 from collections.abc import Iterator
+from contextlib import closing
+from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 from tqdm import tqdm
 
-from nasbench_lab.errors import ConfigError, NasbenchLabError
+from nasbench_lab.errors import ConfigError
+from nasbench_lab.execution import Executor, make_executor, run_all
 from nasbench_lab.provenance import sha256_file
 from nasbench_lab.study.manifest import start_manifest, write_manifest
 from nasbench_lab.study.report import StudyOutcome, report_study, write_outputs
@@ -56,7 +57,8 @@ def run_study(spec: StudySpec, out: str | Path, *, workers: int = 1, executor: s
         spec: the study.
         out: output folder (created).
         workers: parallel workers; results do not depend on it.
-        executor: ``"local"`` or ``"ray"``.
+        executor: an executor name (``local``, ``ray``, ``inline``; see :mod:`nasbench_lab.execution`);
+            ``local`` with one worker runs in this process.
         address: Ray cluster address (``ray`` only; default: a local Ray instance).
         resume: continue the results already in ``out`` (the default for a matching folder; kept for
             the ``--resume`` flag).
@@ -68,7 +70,7 @@ def run_study(spec: StudySpec, out: str | Path, *, workers: int = 1, executor: s
         ConfigError: invalid spec, or ``out`` holds another study and ``overwrite`` is false.
         NasbenchLabError: a unit failed (message names it).
     """
-    check_executor(workers, executor, address)
+    runner = study_executor(workers, executor, address)
     out = Path(out)
     table = study_table(spec)
     _check_strategies(spec, table)
@@ -89,7 +91,7 @@ def run_study(spec: StudySpec, out: str | Path, *, workers: int = 1, executor: s
     bar = tqdm(total=total, initial=total - len(todo), desc=f"{spec.name}: units (strategy x seed)", unit="unit",
                disable=None if progress else True)
     try:
-        for unit in run_units(spec, todo, workers=workers, executor=executor, address=address):
+        for unit in run_units(spec, todo, runner):
             assert isinstance(unit, UnitResult)
             write_atomic(unit_path(units_dir, unit.strategy, unit.seed), json.dumps(unit.to_json()))
             bar.update(1)
@@ -113,91 +115,43 @@ def _plan(spec: StudySpec, out: Path, table: StudyTable, *, resume: bool, overwr
 Unit = tuple[str, int]  # (strategy label, seed value)
 
 
-def run_units(spec: StudySpec, units: list[Unit], *, workers: int = 1, executor: str = "local",
-              address: str | None = None) -> Iterator[UnitResult]:
-    """Run ``units`` and yield their results as they finish (in completion order).
+@dataclass(frozen=True)
+class UnitWork:
+    """The work an executor runs for each unit: :func:`run_unit` of ``spec``.
 
-    Args:
+    Attributes:
         spec: the study spec (its benchmark path must be readable by every worker).
-        units: the (label, seed) units to run.
-        workers: processes (``local``) or CPUs of a local Ray instance (``ray`` without ``address``).
-        executor: ``"local"`` (in this process for one worker, else a process pool) or ``"ray"``.
-        address: address of an existing Ray cluster (``ray`` only).
-
-    Raises:
-        ConfigError: unknown executor, bad ``workers``, or ray asked for but not installed.
     """
-    check_executor(workers, executor, address)
-    if executor == "local":
-        yield from (_run_in_process(spec, units) if workers == 1 else _run_in_pool(spec, units, workers))
-    else:
-        yield from _run_on_ray(spec, units, workers, address)
+
+    spec: StudySpec
+
+    # Modules local workers import once, before their first unit (see nasbench_lab.execution).
+    preload: ClassVar[tuple[str, ...]] = ("nasbench_lab.study.simulator",)
+
+    def __call__(self, unit: Unit) -> UnitResult:
+        """Run one (label, seed) unit to the end of its budget."""
+        label, seed = unit
+        return run_unit(self.spec, label, seed)
 
 
-def check_executor(workers: int, executor: str, address: str | None) -> None:
-    """Check the executor arguments of :func:`run_units`.
+def study_executor(workers: int = 1, executor: str = "local", address: str | None = None) -> Executor[Unit, UnitResult]:
+    """The executor of a study run (``local`` with one worker runs in this process).
 
     Raises:
         ConfigError: unknown executor, ``workers`` not a positive integer, or ``address`` without ray.
     """
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise ConfigError(f"--workers must be a positive integer, got {workers!r}")
-    if executor not in ("local", "ray"):
-        raise ConfigError(f"unknown executor {executor!r}; choose local or ray")
-    if executor == "local" and address is not None:
-        raise ConfigError("--address is for the ray executor; add --executor ray")
+    return make_executor(executor, workers=workers, address=address, isolate=False)
 
 
-def run_unit_task(spec: StudySpec, label: str, seed: int) -> UnitResult:
-    """:func:`run_unit` for worker processes: errors come back as a plain, picklable
-    :class:`NasbenchLabError` naming the unit (some library errors cannot be rebuilt from their message)."""
-    try:
-        return run_unit(spec, label, seed)
-    except NasbenchLabError as exc:
-        raise NasbenchLabError(f"strategy {label!r}, seed {seed}: {exc}") from None
+def run_units(spec: StudySpec, units: list[Unit], executor: Executor[Unit, UnitResult]) -> Iterator[UnitResult]:
+    """Run ``units`` on ``executor`` and yield their results as they finish (in completion order).
 
+    Stopping the iteration (Ctrl-C, SIGTERM, an error) stops every worker.
 
-def _run_in_process(spec: StudySpec, units: list[Unit]) -> Iterator[UnitResult]:
-    for label, seed in units:
-        yield run_unit_task(spec, label, seed)
-
-
-def _run_in_pool(spec: StudySpec, units: list[Unit], workers: int) -> Iterator[UnitResult]:
-    # "spawn": the parent may hold torch threads, which fork does not copy safely.
-    context = multiprocessing.get_context("spawn")
-    pool = concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=context)
-    try:
-        futures = [pool.submit(run_unit_task, spec, label, seed) for label, seed in units]
-        for future in concurrent.futures.as_completed(futures):
-            yield future.result()
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-
-
-def _run_on_ray(spec: StudySpec, units: list[Unit], workers: int, address: str | None) -> Iterator[UnitResult]:
-    try:
-        ray = importlib.import_module("ray")
-    except ModuleNotFoundError:
-        raise ConfigError("the ray executor needs ray: pip install 'nasbench-lab[ray]'") from None
-    started = not ray.is_initialized()
-    if started:
-        if address is None:
-            ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False)
-        else:
-            ray.init(address=address, include_dashboard=False, log_to_driver=False)
-    try:
-        remote = ray.remote(num_cpus=1, max_retries=0)(run_unit_task)
-        pending = [remote.remote(spec, label, seed) for label, seed in units]
-        while pending:
-            done, pending = ray.wait(pending, num_returns=1)
-            try:
-                result = ray.get(done[0])
-            except ray.exceptions.RayTaskError as exc:
-                cause = getattr(exc, "cause", None)
-                if isinstance(cause, NasbenchLabError):
-                    raise NasbenchLabError(str(cause)) from None
-                raise
-            yield result
-    finally:
-        if started:
-            ray.shutdown()
+    Raises:
+        NasbenchLabError: a unit failed; the message names it.
+    """
+    with closing(run_all(executor, UnitWork(spec), units)) as outcomes:
+        for outcome in outcomes:
+            label, seed = outcome.item
+            yield outcome.unwrap(f"strategy {label!r}, seed {seed}")

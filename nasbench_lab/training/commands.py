@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from nasbench_lab.errors import ConfigError
+from nasbench_lab.execution import EXECUTORS
 from nasbench_lab.space import Arch, parse_seed, parse_seed_list
 
 log = logging.getLogger(__name__)
@@ -65,7 +66,7 @@ def register(subparsers: Any) -> None:
     )
     fill.add_argument("--sample-seed", default="0", help="seed of --archs random:N (default 0)")
     fill.add_argument("--seeds", default=None, help="seeds to fill, e.g. 0,1 (default: the recipe's)")
-    fill.add_argument("--executor", choices=("local", "ray"), default="local", help="where runs execute (default local)")
+    fill.add_argument("--executor", choices=EXECUTORS.names(), default="local", help="where runs execute (default local)")
     fill.add_argument("--workers", type=int, default=None, help="local worker processes (default one per core)")
     fill.add_argument("--address", default=None, help="Ray cluster address (default: start a local Ray)")
     fill.add_argument("--gpus-per-task", type=float, default=0.0, help="GPUs each Ray task reserves (default 0)")
@@ -122,7 +123,7 @@ def _recipe(name: str, dataset: str, bench: str | None) -> Any:
 
 def run_fill(args: argparse.Namespace) -> int:
     """Handler of ``nasbench-lab fill``."""
-    from nasbench_lab.training.executors import make_executor
+    from nasbench_lab.execution import make_executor
     from nasbench_lab.training.fill import ArchSelection, fill
     from nasbench_lab.training.jobs import default_job, fill_provenance
     from nasbench_lab.training.journal import BenchmarkTarget

@@ -23,6 +23,7 @@ import sys
 import time
 from collections import deque
 from collections.abc import Sequence
+from contextlib import closing
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
@@ -33,17 +34,27 @@ from nasbench_lab.benchmark.atomic import remove_stale_copies
 from nasbench_lab.benchmark.lock import FileLock, lock_path
 from nasbench_lab.benchmark.schema import Recipe
 from nasbench_lab.errors import ConfigError, NasbenchLabError
-from nasbench_lab.training.executors import Executor, Task, TaskResult
-from nasbench_lab.training.jobs import TrainJob, arch_latency, default_job, fill_provenance, network_figures
+from nasbench_lab.execution import Executor, InlineExecutor, Outcome, run_all
+from nasbench_lab.training.jobs import (
+    Task,
+    TaskResult,
+    TrainJob,
+    arch_latency,
+    default_job,
+    fill_provenance,
+    network_figures,
+)
 from nasbench_lab.training.journal import Journal, failure_entry, journal_path, run_entry
 from nasbench_lab.training.planning import ArchSelection, plan_tasks
 
 __all__ = [
-    "ArchSelection", "FillError", "FillReport", "FillTarget", "OnDemandFiller", "TrainJob", "arch_latency",
+    "ArchSelection", "FillError", "FillReport", "FillTarget", "OnDemandFiller", "Task", "TaskResult", "TrainJob",
+    "arch_latency",
     "default_job", "fill", "fill_provenance", "network_figures", "plan_tasks", "recover",
 ]
 
 log = logging.getLogger(__name__)
+
 
 # --------------------------------------------------------------------------- the engine
 class FillTarget(Protocol):
@@ -106,7 +117,7 @@ def fill(
     seeds: Sequence[int],
     selection: ArchSelection,
     *,
-    executor: Executor,
+    executor: Executor[Task, TaskResult],
     job: TrainJob,
     target: FillTarget,
     retries: int = 2,
@@ -121,7 +132,8 @@ def fill(
         recipe: the recipe to train with.
         seeds: seed values to fill.
         selection: which archs.
-        executor: where tasks run.
+        executor: where tasks run (any :mod:`nasbench_lab.execution` executor). Ctrl-C or SIGTERM stops
+            its workers and folds every entry finished so far before the interrupt propagates.
         job: the work each task does.
         target: the benchmark file's reader/writer.
         retries: extra attempts for a failed entry.
@@ -170,7 +182,7 @@ class _Drive:
 
     def __init__(
         self,
-        executor: Executor,
+        executor: Executor[Task, TaskResult],
         job: TrainJob,
         journal: Journal,
         target: FillTarget,
@@ -186,19 +198,16 @@ class _Drive:
     def run(self, tasks: list[Task], progress: bool) -> None:
         from tqdm import tqdm
 
-        queue = deque(tasks)
+        queue = deque(tasks)  # retries are appended while the run goes on
         start = time.perf_counter()
-        self.executor.start(self.job)
+        interval = 0.1 if sys.stderr.isatty() else 30.0  # a log file gets a line every 30 s
+        bar = tqdm(total=len(tasks), unit="entry", disable=not progress, smoothing=0.05, mininterval=interval)
         try:
-            interval = 0.1 if sys.stderr.isatty() else 30.0  # a log file gets a line every 30 s
-            with tqdm(total=len(tasks), unit="entry", disable=not progress, smoothing=0.05, mininterval=interval) as bar:
-                while queue or self.executor.in_flight():
-                    while queue and self.executor.in_flight() < self.executor.capacity:
-                        self.executor.submit(queue.popleft())
-                    result = self.executor.next_result()
+            with closing(run_all(self.executor, self.job, queue)) as outcomes:
+                for outcome in outcomes:
                     if math.isnan(self.report.startup_seconds):
                         self.report.startup_seconds = time.perf_counter() - start
-                    retry = self._take(result)
+                    retry = self._take(outcome)
                     if retry is None:
                         bar.update(1)
                         bar.set_postfix(failed=len(self.report.failed), refresh=False)
@@ -206,16 +215,15 @@ class _Drive:
                         queue.append(retry)
                     if self.pending_runs >= self.fold_every:
                         self._fold()
-        finally:
-            self.executor.shutdown()
+        finally:  # the workers are stopped by now, also on Ctrl-C and SIGTERM
+            bar.close()
             self.report.seconds = time.perf_counter() - start
-            self._fold()  # also on Ctrl-C: everything journalled so far lands in the file
+            self._fold()  # everything journalled so far lands in the file
 
-    def _take(self, result: TaskResult) -> Task | None:
-        """Journal one result; returns the task to retry, if any."""
-        task = result.task
-        if result.ok:
-            assert result.record is not None
+    def _take(self, outcome: Outcome[Task, TaskResult]) -> Task | None:
+        """Journal one outcome; returns the task to retry, if any."""
+        task, result = outcome.item, outcome.value
+        if outcome.ok and result is not None:
             entry = run_entry(task.dataset, task.recipe.name, result.record, task.members, result.member_latency)
             self.journal.append(entry)
             self.pending.append(entry)
@@ -223,7 +231,7 @@ class _Drive:
             self.report.trained += 1
             self.report.mapped += len(task.members)
             return None
-        error = result.error or "no record returned"
+        error = outcome.error or "no record returned"
         entry = failure_entry(task.dataset, task.recipe.name, task.arch_index, task.seed, task.attempt, error)
         self.journal.append(entry)
         self.pending.append(entry)
@@ -266,7 +274,6 @@ class OnDemandFiller:
             FillLockedError: a fill is running on the file.
         """
         from nasbench_lab.benchmark.store import Benchmark
-        from nasbench_lab.training.executors import InlineExecutor
         from nasbench_lab.training.journal import BenchmarkTarget
 
         with Benchmark.open(self.bench_path) as bench:

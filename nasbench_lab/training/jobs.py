@@ -1,8 +1,9 @@
 """What a fill's workers do, and the glue to nasbench-lab's own trainer.
 
-:class:`TrainJob` is the picklable unit of work (train one entry, measure its class members'
-latency); :func:`default_job` builds the one a real fill uses, from :func:`arch_latency` and
-:func:`network_figures`; :func:`fill_provenance` is stored with the recipes a fill creates.
+:class:`Task` is one entry to train and :class:`TaskResult` what a worker sends back for it;
+:class:`TrainJob` is the picklable work (train one entry, measure its class members' latency) that an
+executor of :mod:`nasbench_lab.execution` runs on each task; :func:`default_job` builds the one a real
+fill uses, from :func:`arch_latency` and :func:`network_figures`; :func:`fill_provenance` is stored with the recipes a fill creates.
 """
 
 from __future__ import annotations
@@ -11,14 +12,13 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
 from nasbench_lab import space
 from nasbench_lab.benchmark.schema import Recipe, RunRecord
 from nasbench_lab.space import Arch
-from nasbench_lab.training.executors import Task, TaskResult
 
 TrainFn = Callable[..., RunRecord]
 LatencyFn = Callable[[int, str, Recipe], float]
@@ -26,6 +26,50 @@ FiguresFn = Callable[[str, Recipe], dict[str, np.ndarray]]
 
 
 # --------------------------------------------------------------------------- the work done by a worker
+@dataclass(frozen=True)
+class Task:
+    """One entry to train.
+
+    Attributes:
+        arch_index: NB201 index of the arch to train.
+        dataset: dataset key.
+        recipe: the training protocol.
+        seed: seed value.
+        attempt: 0 for the first try, then 1, 2, ... for retries.
+        members: isomorphic archs that will receive a mapped copy of the results.
+        measure_members: whether the worker measures each member's own latency (once per fill is
+            enough: latency belongs to the network, not to the seed).
+    """
+
+    arch_index: int
+    dataset: str
+    recipe: Recipe
+    seed: int
+    attempt: int = 0
+    members: tuple[int, ...] = ()
+    measure_members: bool = True
+
+    @property
+    def key(self) -> tuple[str, str, int, int]:
+        """``(dataset, recipe name, arch_index, seed)``: what the entry is, whatever the attempt."""
+        return (self.dataset, self.recipe.name, self.arch_index, self.seed)
+
+
+@dataclass(frozen=True)
+class TaskResult:
+    """What a worker sends back for a task it trained (a failure comes back as the executor's outcome error).
+
+    Attributes:
+        task: the task.
+        record: the run's record.
+        member_latency: measured latency of each of ``task.members`` (seconds per batch).
+    """
+
+    task: Task
+    record: RunRecord
+    member_latency: tuple[float, ...] = ()
+
+
 @dataclass(frozen=True)
 class TrainJob:
     """What a worker does with a task: train the arch and measure its class members' latency.
@@ -47,11 +91,16 @@ class TrainJob:
     latency_fn: LatencyFn | None = None
     figures_fn: FiguresFn | None = None
 
+    # Modules local workers import once, before their first task (see nasbench_lab.execution).
+    preload: ClassVar[tuple[str, ...]] = ("torch", "nasbench_lab.training.trainer", "sklearn.datasets", "sklearn.model_selection")
+
     def __call__(self, task: Task) -> TaskResult:
         """Train ``task`` and check that the record is the entry that was asked for."""
-        train_fn = self.train_fn
-        if train_fn is None:
+        train_fn: TrainFn
+        if self.train_fn is None:
             from nasbench_lab.training.trainer import train as train_fn
+        else:
+            train_fn = self.train_fn
         record = train_fn(Arch.from_index(task.arch_index), task.dataset, task.recipe, task.seed, **self.train_kwargs)
         if (record.arch_index, record.seed) != (task.arch_index, task.seed):
             raise ValueError(
@@ -101,7 +150,7 @@ def arch_latency(
     if runtime.channels_last:
         import torch
 
-        model = model.to(memory_format=torch.channels_last)
+        model = model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]  # torch's stub omits it
     return measure_latency(model, data.eval_split("test")[0][: cfg["batch_size"]], runtime)
 
 

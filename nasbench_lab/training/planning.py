@@ -16,7 +16,7 @@ import numpy as np
 from nasbench_lab import space
 from nasbench_lab.benchmark.schema import Recipe
 from nasbench_lab.errors import ArchError, ConfigError
-from nasbench_lab.training.executors import Task
+from nasbench_lab.training.jobs import Task
 
 log = logging.getLogger(__name__)
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import NB201_DIR, nb201_file
 
 from nasbench_lab import cli
 from nasbench_lab.benchmark import store
@@ -96,13 +97,12 @@ def test_query_digits(capsys: pytest.CaptureFixture[str], synthetic_bench_path: 
     assert code == 2 and "--digits" in err
 
 
-NWOT = Path(__file__).resolve().parents[2] / ".." / "shared" / "nb201" / "nwot_arch_score_acc.csv"
+NWOT = NB201_DIR / "nwot_arch_score_acc.csv"
 
 
 def test_query_prints_nb201_value_as_published(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     """The best cifar10-valid arch of the real NB201 table prints as 91.6067 (valid) / 94.3733 (test)."""
-    if not NWOT.is_file():
-        pytest.skip(f"real NB201 table not found at {NWOT} (../shared/nb201 is not part of a user's clone)")
+    nb201_file(NWOT.name)
     import csv
 
     from nasbench_lab.benchmark.schema import Recipe

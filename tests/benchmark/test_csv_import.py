@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import nb201_file
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -17,8 +18,6 @@ from nasbench_lab.benchmark.errors import ImportFormatError
 from nasbench_lab.benchmark.store import Benchmark
 from nasbench_lab.errors import ConfigError
 from nasbench_lab.space import Arch
-
-SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "nb201"
 
 
 # --------------------------------------------------------------------------- CSV / TSV tables
@@ -129,9 +128,7 @@ def test_csv_missing_and_binary_files(tmp_path: Path) -> None:
 
 # --------------------------------------------------------------------------- real file
 def test_real_nwot_csv_best_arch(tmp_path: Path) -> None:
-    table = SHARED / "nwot_arch_score_acc.csv"
-    if not table.exists():
-        pytest.skip(f"real NB201 data not found at {table} (../shared/nb201 beside the repo)")
+    table = nb201_file("nwot_arch_score_acc.csv")
     out = tmp_path / "nwot.h5"
     maps = [ColumnMap.parse(t, "cifar10-valid") for t in
             ("valid_top1=valid_acc", "valid_test_top1=test_acc", "params=params", "cifar10:test_top1=test_acc",

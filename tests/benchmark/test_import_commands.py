@@ -7,21 +7,17 @@ import pickle
 from pathlib import Path
 
 import pytest
+from conftest import nb201_file
 
 from nasbench_lab.benchmark.store import Benchmark
 from nasbench_lab.cli import main
 from nasbench_lab.space import Arch, all_indices, ops_matrix
 
-SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "nb201"
 NWOT_MAPS = ["--dataset", "cifar10-valid", "--map", "valid_top1=valid_acc", "--map", "valid_test_top1=test_acc",
              "--map", "params=params", "--map", "cifar10:test_top1=test_acc", "--map", "cifar10:params=params"]
 
 
-def need_shared(name: str) -> Path:
-    path = SHARED / name
-    if not path.exists():
-        pytest.skip(f"real NB201 data not found at {path} (../shared/nb201 beside the repo)")
-    return path
+need_shared = nb201_file  # the real NB201 file, or a skip
 
 
 def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

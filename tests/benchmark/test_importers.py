@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import nb201_file
 
 from benchmark.nb201_fakes import arch_state
 from nasbench_lab.benchmark import importers as imp
@@ -19,14 +20,7 @@ from nasbench_lab.benchmark.store import Benchmark
 from nasbench_lab.errors import ConfigError
 from nasbench_lab.space import Arch, all_indices, ops_matrix
 
-SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "nb201"
-
-
-def need_shared(name: str) -> Path:
-    path = SHARED / name
-    if not path.exists():
-        pytest.skip(f"real NB201 data not found at {path} (../shared/nb201 beside the repo)")
-    return path
+need_shared = nb201_file  # the real NB201 file, or a skip
 
 
 # --------------------------------------------------------------------------- synthetic records

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import NB201_DIR, nb201_file
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -16,7 +17,7 @@ from nasbench_lab.benchmark import safe_pickle
 from nasbench_lab.benchmark.safe_pickle import UnsafePickleError, decompression_cap, load_pbz2, loads
 from nasbench_lab.errors import NasbenchLabError
 
-SAMPLE = Path(__file__).resolve().parents[2] / ".." / "shared" / "nb201" / "nats-tss-simple-sample"
+SAMPLE = NB201_DIR / "nats-tss-simple-sample"
 
 
 def _results_like() -> dict:
@@ -190,8 +191,7 @@ def test_numpy_safe_globals_lets_torch_read_numpy_scalars(tmp_path: Path) -> Non
 
 
 def test_reads_the_real_nats_sample() -> None:
-    if not SAMPLE.is_dir():
-        pytest.skip(f"real NB201 sample not found at {SAMPLE} (../shared/nb201 beside the repo)")
+    nb201_file(SAMPLE.name)
     meta = load_pbz2(SAMPLE / "meta.pickle.pbz2")
     assert len(meta["meta_archs"]) == 15625
     record = load_pbz2(SAMPLE / "000011.pickle.pbz2")

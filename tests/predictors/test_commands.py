@@ -37,7 +37,11 @@ def test_evaluate_writes_csv_summary_and_plots(synthetic_bench_path, tmp_path, c
     assert summary["protocol"]["fidelities"] == [2, 4] and len(summary["summary"]) == 2
     assert (out / "early_stop" / "kendall_tau.png").stat().st_size > 0
     assert (out / "early_stop" / "scatter.pdf").stat().st_size > 0
-    assert "wrote" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "wrote" in printed
+    header, *lines = [line for line in printed.splitlines() if not line.startswith("wrote")]
+    assert header.split() == ["predictor", "train", "k", "kendall_tau", "s.e.", "failed", "dropped"]
+    assert [line.split()[:3] for line in lines] == [["early_stop", "0", "2"], ["early_stop", "0", "4"]]
 
 
 def test_compare_writes_one_table_and_one_plot(synthetic_bench_path, tmp_path, capsys):
@@ -69,3 +73,20 @@ def test_bad_integer_list_is_a_usage_error(tmp_path):
         main(["predictors", "evaluate", "sotl", "--bench", "b.h5", "--dataset", "d", "--out", str(tmp_path),
               "--train-sizes", "5,x"])
     assert exc.value.code == 2
+
+
+def _parsed(action: str):
+    from nasbench_lab.cli import build_parser
+
+    return build_parser().parse_args(["predictors", action, "x", "--bench", "b.h5", "--dataset", "d", "--out", "o"])
+
+
+def test_compare_defaults_are_a_quick_run_and_help_says_how_long(capsys):
+    quick = _parsed("compare")
+    # every trainable predictor is fitted len(train_sizes) x trials times: 2 fits, not 11 x 20
+    assert len(quick.train_sizes) * quick.trials <= 2 and quick.test_size <= 100
+    full = _parsed("evaluate")
+    assert len(full.train_sizes) == 11 and full.trials == 20  # evaluate keeps the NASLib grid
+    with pytest.raises(SystemExit):
+        main(["predictors", "compare", "--help"])
+    assert "about a minute" in capsys.readouterr().out

@@ -3,7 +3,8 @@
 Every predictor is built by name with its defaults (a few budget arguments made small so the test is
 fast), fitted on a small synthetic table and checked against the :class:`Predictor` interface:
 ``fit`` returns ``self``, ``predict`` gives ``(n,)`` finite floats, the same seed and data give the
-same predictions, probabilistic predictors give a positive std, and declared needs are enforced.
+same predictions, probabilistic predictors give a positive std, and declared needs are enforced; the
+scikit-learn lifecycle holds (clone, get/set_params, a not-fitted error) and overrides are typed.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ import pytest
 import torch
 
 import nasbench_lab.predictors  # noqa: F401  (registers everything)
-from nasbench_lab.errors import NasbenchLabError
+from nasbench_lab.errors import ConfigError, NasbenchLabError
 from nasbench_lab.predictors import PREDICTORS, make_predictor
+from nasbench_lab.predictors.base import NotFittedError, Predictor, clone
 from nasbench_lab.space import ops_matrix
 
 torch.set_num_threads(1)  # tiny models: extra threads only contend on a shared machine
@@ -118,3 +120,52 @@ def test_declared_inputs_are_required(name: str) -> None:
     p, _ = _fit_predict(name, data)
     with pytest.raises(NasbenchLabError):
         p.predict(data["archs"][N_TRAIN:])
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_clone_gives_an_unfitted_equal_predictor(name: str) -> None:
+    data = _table()
+    p, first = _fit_predict(name, data)
+    twin = clone(p)
+    assert type(twin) is type(p) and twin is not p
+    assert twin.get_params() == p.get_params() and repr(twin) == repr(p)
+    assert not twin.is_fitted() and p.is_fitted()
+    tr, te = slice(0, N_TRAIN), slice(N_TRAIN, None)
+    twin.fit(data["archs"][tr], data["y"][tr], **_side(twin, data, tr))
+    np.testing.assert_array_equal(twin.predict(data["archs"][te], **_side(twin, data, te)), first)
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_predict_before_fit_says_to_call_fit(name: str) -> None:
+    data = _table()
+    p = _build(name)
+    te = slice(N_TRAIN, None)
+    with pytest.raises(NotFittedError, match=r"not fitted yet: call fit\(archs, y, \.\.\.\) first"):
+        p.predict(data["archs"][te], **_side(p, data, te))
+    if p.probabilistic:
+        with pytest.raises(NotFittedError):
+            p.predict_dist(data["archs"][te], **_side(p, data, te))
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_set_params_changes_arguments_and_refuses_unknown_ones(name: str) -> None:
+    p = _build(name)
+    params = p.get_params()
+    assert p.set_params(**params) is p and p.get_params() == params
+    with pytest.raises(ConfigError, match="has no parameter 'no_such_knob'"):
+        p.set_params(no_such_knob=1)
+    if "seed" in params:
+        assert clone(p).set_params(seed=12345).get_params()["seed"] == 12345
+        assert p.get_params()["seed"] == params["seed"]  # the clone's change does not leak back
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_overrides_are_typed_like_the_base(name: str) -> None:
+    cls = PREDICTORS.get(name)
+    for method in ("fit", "predict", "predict_dist"):
+        base = inspect.signature(getattr(Predictor, method))
+        ours = inspect.signature(getattr(cls, method))
+        assert list(ours.parameters) == list(base.parameters), f"{name}.{method} takes other arguments"
+        untyped = [k for k, v in ours.parameters.items() if k != "self" and v.annotation is inspect.Parameter.empty]
+        assert not untyped, f"{name}.{method} leaves {untyped} untyped"
+        assert ours.return_annotation is not inspect.Signature.empty, f"{name}.{method} has no return type"

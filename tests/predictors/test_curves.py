@@ -10,7 +10,7 @@ import pytest
 
 from nasbench_lab.errors import ConfigError
 from nasbench_lab.predictors import curves as C
-from nasbench_lab.predictors.base import PREDICTORS
+from nasbench_lab.predictors.base import PREDICTORS, Predictor
 
 X = np.arange(1.0, 51.0)  # 50 evaluation points (epochs 1..50)
 
@@ -48,6 +48,11 @@ def test_a_family_recovers_its_own_curve(family, params):
     assert np.isfinite(aic)
 
 
+def _fitted(predictor: Predictor) -> Predictor:
+    """A training-free predictor after its (input-free) fit."""
+    return predictor.fit(np.arange(2), np.zeros(2))
+
+
 def test_lce_extrapolates_pow3_curves_better_than_the_last_value():
     curves = pow3_curves(8)
     truth = curves[:, -1]
@@ -61,7 +66,7 @@ def test_lce_extrapolates_pow3_curves_better_than_the_last_value():
 def test_lce_counts_failed_fits_and_never_guesses(caplog):
     curves = pow3_curves(3)
     # value_range (0, 1) for accuracies in percent rejects every extrapolation: all archs fall back
-    tight = C.LCE(eval_points=X, value_range=(0.0, 1.0))
+    tight = _fitted(C.LCE(eval_points=X, value_range=(0.0, 1.0)))
     with caplog.at_level(logging.INFO, logger="nasbench_lab.predictors.curves"):
         fallback = tight.predict(np.arange(3), curves=curves[:, :10])
     assert np.array_equal(fallback, curves[:, 9])
@@ -73,7 +78,7 @@ def test_lce_counts_failed_fits_and_never_guesses(caplog):
 
 def test_lce_skips_underdetermined_families_without_counting_them():
     curves = pow3_curves(2)
-    lce = C.LCE(eval_points=X)
+    lce = _fitted(C.LCE(eval_points=X))
     pred = lce.predict(np.arange(2), curves=curves[:, :2])  # 2 points: no family has p + 1 <= 2
     assert np.array_equal(pred, curves[:, 1])
     assert lce.n_failed_fits_ == 0 and lce.n_fallback_archs_ == 2
@@ -91,7 +96,7 @@ def test_lce_extrapolation_weights_prefer_the_better_fit():
 
 def test_lce_needs_eval_points_and_valid_families():
     with pytest.raises(ConfigError, match="eval_points"):
-        C.LCE().predict(np.arange(2), curves=pow3_curves(2)[:, :5])
+        _fitted(C.LCE()).predict(np.arange(2), curves=pow3_curves(2)[:, :5])
     with pytest.raises(ConfigError, match="families"):
         C.LCE(eval_points=X, families=["nope"]).fit(np.arange(2), np.zeros(2))
 
@@ -100,20 +105,20 @@ def test_training_free_scores():
     losses = np.array([[2.0, 1.0, 0.5], [2.0, 1.5, 0.2], [3.0, 2.0, 1.0]])
     accs = np.array([[10.0, 20.0, 30.0], [5.0, 25.0, 40.0], [1.0, 2.0, 3.0]])
     archs = np.arange(3)
-    np.testing.assert_allclose(C.SoTL().predict(archs, train_losses=losses), [-3.5, -3.7, -6.0])
-    np.testing.assert_allclose(C.SoTLE().predict(archs, train_losses=losses), [-0.5, -0.2, -1.0])
-    np.testing.assert_allclose(C.EarlyStop().predict(archs, curves=accs), [30.0, 40.0, 3.0])
+    np.testing.assert_allclose(_fitted(C.SoTL()).predict(archs, train_losses=losses), [-3.5, -3.7, -6.0])
+    np.testing.assert_allclose(_fitted(C.SoTLE()).predict(archs, train_losses=losses), [-0.5, -0.2, -1.0])
+    np.testing.assert_allclose(_fitted(C.EarlyStop()).predict(archs, curves=accs), [30.0, 40.0, 3.0])
     assert C.SoTL.predicts_scores and not C.EarlyStop.predicts_scores
     assert not C.SoTL.needs_training
 
 
 def test_curve_inputs_are_checked():
     with pytest.raises(ConfigError, match="train_losses"):
-        C.SoTL().predict(np.arange(2))
+        _fitted(C.SoTL()).predict(np.arange(2))
     with pytest.raises(ConfigError, match="NaN"):
-        C.EarlyStop().predict(np.arange(2), curves=np.array([[1.0], [np.nan]]))
+        _fitted(C.EarlyStop()).predict(np.arange(2), curves=np.array([[1.0], [np.nan]]))
     with pytest.raises(ConfigError, match="shape"):
-        C.EarlyStop().predict(np.arange(3), curves=np.ones((2, 4)))
+        _fitted(C.EarlyStop()).predict(np.arange(3), curves=np.ones((2, 4)))
 
 
 def test_curve_features_values_slopes_curvature():

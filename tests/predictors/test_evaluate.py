@@ -112,7 +112,7 @@ def test_parallel_workers_give_identical_results(bench):
     specs = {"es": "early_stop", "svr": LcSVR(cv_iterations=2)}
     kw = small(trials=2, train_sizes=(10, 30), fidelities=(2, 5))
     serial = E.evaluate(specs, bench, **kw)
-    parallel = E.evaluate(specs, bench, workers=2, mp_context="fork", **kw)  # spawn: same, slower start
+    parallel = E.evaluate(specs, bench, workers=2, **kw)
     drop = ("fit_time", "query_time")
     assert [{k: v for k, v in r.items() if k not in drop} for r in serial.rows] == [
         {k: v for k, v in r.items() if k not in drop} for r in parallel.rows
@@ -204,3 +204,35 @@ def test_proxies_reach_proxy_predictors_on_a_real_benchmark_file(synthetic_bench
     assert [r["status"] for r in res.rows] == ["ok", "ok"] and math.isnan(res.rows[0]["mae"])
     assert res.rows[0]["kendall_tau"] > 0.2
     assert proxy_seconds > 0 and res.rows[0]["train_time"] == pytest.approx(proxy_seconds)
+
+
+class NanProxyBench(FakeBench):
+    """FakeBench with one proxy: the final accuracy plus noise, undefined (NaN) for every arch index % 4 == 0."""
+
+    def proxy_names(self, dataset, recipe=None):
+        return ["noisy_acc"]
+
+    def proxy(self, indices, dataset, name, recipe=None, missing="raise"):
+        indices = np.asarray(indices)
+        score = self.acc[indices, -1] + np.random.default_rng(indices).normal(0, 1, indices.size)
+        return np.where(indices % 4 == 0, np.nan, score)
+
+    def proxy_time(self, indices, dataset, name, recipe=None, missing="raise"):
+        return np.full(len(indices), 0.5)
+
+
+def test_zc_drops_archs_with_nan_proxy_scores_and_counts_them():
+    bench = NanProxyBench()
+    res = E.evaluate({"zc": "zc"}, bench, **small())
+    assert [r["status"] for r in res.rows] == ["ok"] * 3, [r["error"] for r in res.rows]
+    data = P.load_data(bench, res.protocol, need_curves=False, need_proxies=True)
+    for row in res.rows:
+        test, _ = P.split(data, res.protocol, row["trial"])
+        nan_test = int(np.count_nonzero(data.archs[test] % 4 == 0))
+        assert nan_test > 0 and row["n_dropped"] == nan_test  # training-free: only test archs are used
+        assert row["n_test"] == test.size - nan_test
+        assert row["kendall_tau"] > 0.5
+    y_true, y_pred = res.predictions[("zc", 0, None)]
+    assert np.isfinite(y_pred).all() and y_true.size == res.rows[0]["n_test"]
+    assert res.summary()[0]["dropped"] == sum(r["n_dropped"] for r in res.rows)
+    assert "dropped" in res.format_table().splitlines()[0]

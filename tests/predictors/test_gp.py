@@ -3,11 +3,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 import torch
+from conftest import NB201_DIR, nb201_file
 from scipy.stats import kendalltau
 
 from nasbench_lab.errors import ConfigError, NasbenchLabError
@@ -17,7 +16,7 @@ from predictors.synthetic_targets import synthetic as shared_synthetic
 
 torch.set_num_threads(1)
 
-NB201 = Path(__file__).resolve().parents[2] / ".." / "shared" / "nb201" / "nwot_arch_score_acc.csv"
+NB201 = NB201_DIR / "nwot_arch_score_acc.csv"
 
 
 def synthetic(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -79,8 +78,7 @@ def test_gp_wl_gives_isomorphic_cells_the_same_prediction(kernel: str) -> None:
 # --------------------------------------------------------------------------- real NB201 data
 @pytest.fixture(scope="module")
 def nb201_valid() -> np.ndarray:
-    if not NB201.exists():
-        pytest.skip(f"real NB201 data not found at {NB201} (it is not shipped with the repository)")
+    nb201_file(NB201.name)
     data = np.genfromtxt(NB201, delimiter=",", names=True, usecols=(0, 4))
     assert np.array_equal(data["arch"], np.arange(15625))
     return data["valid_top1"]

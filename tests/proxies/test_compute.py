@@ -10,15 +10,16 @@ import pytest
 import torch
 from torch.nn import functional as F
 
+from nasbench_lab.benchmark.lock import FileLock, lock_path
 from nasbench_lab.benchmark.schema import Recipe, RunRecord
 from nasbench_lab.benchmark.store import Benchmark
 from nasbench_lab.benchmark.writer import BenchmarkWriter
 from nasbench_lab.cli import main
-from nasbench_lab.errors import ConfigError
+from nasbench_lab.errors import ConfigError, NasbenchLabError
+from nasbench_lab.execution import InlineExecutor
 from nasbench_lab.proxies import PROXIES
 from nasbench_lab.proxies.compute import ProxyJob, compute_proxies, minibatch, score_arch
 from nasbench_lab.proxies.evaluate import correlate, evaluate_proxies
-from nasbench_lab.training.filelock import FileLock, lock_path
 from nasbench_lab.training.network import build_network
 
 ARCHS = np.array([0, 9, 123, 1462, 1651, 1835, 4000, 6111, 9930, 15000])
@@ -177,3 +178,44 @@ def test_zen_leaves_dead_path_bn_out(index: int) -> None:
     assert 0.0 in variances  # the cell really has a dead-path BN
     assert math.isfinite(PROXIES.get("zen")().score(net, x, y, F.cross_entropy))
 
+
+
+class _InterruptedAfterOne(InlineExecutor):
+    """Runs chunks inline; the second outcome asked for is a Ctrl-C."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.taken = 0
+        self.stopped = False
+
+    def next_outcome(self):
+        self.taken += 1
+        if self.taken == 2:
+            raise KeyboardInterrupt
+        return super().next_outcome()
+
+    def shutdown(self) -> None:
+        self.stopped = True
+        super().shutdown()
+
+
+def test_ctrl_c_stops_the_workers_and_keeps_finished_chunks(bench: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    executor = _InterruptedAfterOne()
+    monkeypatch.setattr("nasbench_lab.proxies.compute.make_executor", lambda *a, **k: executor)
+    with pytest.raises(KeyboardInterrupt):
+        compute_proxies(bench, "digits", proxies=["params"], archs=ARCHS, batch_size=16, chunk_size=4, progress=False)
+    assert executor.stopped
+    with Benchmark.open(bench) as b:
+        stored = np.isfinite(b.proxy(ARCHS, "digits", "params", missing="nan"))
+    np.testing.assert_array_equal(stored, np.arange(len(ARCHS)) < 4)  # the first chunk, and only it
+    # the lock is released and a rerun computes only what is missing
+    assert compute_proxies(bench, "digits", proxies=["params"], archs=ARCHS, batch_size=16, progress=False) == 6
+
+
+def test_a_failing_chunk_is_an_error_naming_it(bench: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(indices, job, seed):
+        raise RuntimeError("proxy exploded")
+
+    monkeypatch.setattr("nasbench_lab.proxies.compute.score_chunk", broken)
+    with pytest.raises(NasbenchLabError, match=r"proxies of archs 0\.\.1462 \(seed 0\) crashed: RuntimeError: proxy exploded"):
+        compute_proxies(bench, "digits", proxies=["params"], archs=ARCHS, batch_size=16, chunk_size=4, progress=False)

@@ -9,14 +9,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from conftest import NB201_DIR, nb201_file
 from scipy.stats import spearmanr
 
 from nasbench_lab.proxies.datafree import Synflow
 from nasbench_lab.training.network import build_network
 
-SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "nb201"
-FREEREA = SHARED / "freerea_nats_tss_zc_metrics.csv.gz"
-NWOT = SHARED / "nwot_arch_score_acc.csv"
+FREEREA = NB201_DIR / "freerea_nats_tss_zc_metrics.csv.gz"
+NWOT = NB201_DIR / "nwot_arch_score_acc.csv"
 N_ARCHS = 300
 
 
@@ -28,8 +28,7 @@ def _column(path: Path, name: str) -> np.ndarray:
 
 @pytest.fixture(scope="module")
 def synflow_scores() -> tuple[np.ndarray, np.ndarray]:
-    if not (FREEREA.exists() and NWOT.exists()):
-        pytest.skip(f"real NB201 files not found under {SHARED}")
+    nb201_file(FREEREA.name), nb201_file(NWOT.name)
     torch.set_num_threads(1)
     indices = np.random.default_rng(2024).choice(15625, N_ARCHS, replace=False)
     x = torch.zeros(1, 3, 32, 32)

@@ -10,24 +10,22 @@ minus about one standard error of a 6-seed mean (0.1).
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 import torch
+from conftest import NB201_DIR, nb201_file
 from threadpoolctl import threadpool_limits
 
 import nasbench_lab.search  # noqa: F401
 from nasbench_lab.search.base import STRATEGIES
 from nasbench_lab.search.common import run_on_table
 
-CSV = Path(__file__).resolve().parents[2] / ".." / "shared" / "nb201" / "nwot_arch_score_acc.csv"
+CSV = NB201_DIR / "nwot_arch_score_acc.csv"
 
 
 @pytest.fixture(scope="module")
 def table() -> tuple[np.ndarray, np.ndarray]:
-    if not CSV.exists():
-        pytest.skip(f"real NB201 data not found at {CSV} (only present beside the team checkout)")
+    nb201_file(CSV.name)
     data = np.genfromtxt(CSV, delimiter=",", skip_header=1, usecols=(4, 6))
     return data[:, 0], data[:, 1]
 

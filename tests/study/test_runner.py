@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from conftest import nb201_file
 
 from nasbench_lab.benchmark.store import Benchmark
 from nasbench_lab.errors import ConfigError, NasbenchLabError
@@ -140,7 +141,6 @@ def test_zc_warmstart_spec_runs_on_the_embedded_proxies(tmp_path: Path) -> None:
 
 
 # --------------------------------------------------------------------------- real NB201 data
-SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "nb201"
 
 
 def test_real_nb201_random_search_and_evolution(tmp_path: Path) -> None:
@@ -149,9 +149,7 @@ def test_real_nb201_random_search_and_evolution(tmp_path: Path) -> None:
     Measured by the issue with a plain loop: random search 93.80 +- 0.27 (s.d. over seeds). The runner
     must reproduce that; evolution must beat it (its own target, >= 94.05, is the strategy's test).
     """
-    table = SHARED / "nwot_arch_score_acc.csv"
-    if not table.is_file():
-        pytest.skip(f"real NB201 data absent ({table}); see ../shared/nb201/PROVENANCE.md")
+    table = nb201_file("nwot_arch_score_acc.csv")
     from nasbench_lab.benchmark.importers import ColumnMap, import_table
 
     bench = tmp_path / "nwot.h5"

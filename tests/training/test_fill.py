@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from nasbench_lab import space
+from nasbench_lab.benchmark.lock import BenchmarkLockedError, FileLock, lock_path
 from nasbench_lab.benchmark.schema import Recipe
 from nasbench_lab.errors import ConfigError
-from nasbench_lab.training.executors import InlineExecutor
-from nasbench_lab.training.filelock import FileLock, FillLockedError, lock_path
+from nasbench_lab.execution import InlineExecutor
 from nasbench_lab.training.fill import fill, recover
 from nasbench_lab.training.jobs import TrainJob
 from nasbench_lab.training.journal import Journal, journal_path, record_to_json, run_entry
@@ -82,7 +82,7 @@ def test_entries_failing_every_attempt_are_reported(tmp_path) -> None:
 
 
 def test_fill_refuses_a_locked_file(tmp_path) -> None:
-    with FileLock(lock_path(tmp_path / "b.h5")), pytest.raises(FillLockedError, match="another process"):
+    with FileLock(lock_path(tmp_path / "b.h5")), pytest.raises(BenchmarkLockedError, match="another process"):
         _fill(tmp_path, MemoryTarget(), ArchSelection.parse("1,"))
 
 
@@ -144,3 +144,71 @@ def test_on_demand_filler_with_the_real_trainer(tmp_path) -> None:
 
     assert params[0] == pytest.approx(module_params(build_network(1462, C=8, N=1, in_channels=1)), abs=1e-6)
     assert params[1] < params[0]  # all-none has no cell weights, filled from the exact figures
+
+
+# --------------------------------------------------------------------------- through real executors
+def test_fill_through_local_worker_processes(tmp_path) -> None:
+    from nasbench_lab.execution.local import LocalExecutor
+
+    target = MemoryTarget()
+    report = fill(
+        str(tmp_path / "b.h5"), "digits", RECIPE, [1], ArchSelection.parse("4,5,6,7"),
+        executor=LocalExecutor(workers=2), job=TrainJob(fake_train, {"fail_always": [7]}, latency_fn=fake_latency),
+        target=target, retries=0, progress=False,
+    )
+    assert (report.trained, [a for a, _, _ in report.failed]) == (3, [7])
+    assert "loss is NaN for arch 7" in report.failed[0][2]
+    for arch in (4, 5, 6):
+        np.testing.assert_array_equal(target.records[(arch, 1)].curves["valid_acc"], fake_curves(arch, 1, 3)["valid_acc"])
+
+
+class _InterruptedAfter(InlineExecutor):
+    """Runs tasks inline; asking for outcome number ``n`` is a Ctrl-C."""
+
+    def __init__(self, n: int) -> None:
+        super().__init__()
+        self.n, self.taken, self.stopped = n, 0, False
+
+    def next_outcome(self):
+        self.taken += 1
+        if self.taken == self.n:
+            raise KeyboardInterrupt
+        return super().next_outcome()
+
+    def shutdown(self) -> None:
+        self.stopped = True
+        super().shutdown()
+
+
+def test_ctrl_c_stops_the_executor_and_folds_finished_entries(tmp_path) -> None:
+    target, executor = MemoryTarget(), _InterruptedAfter(3)
+    with pytest.raises(KeyboardInterrupt):
+        fill(
+            str(tmp_path / "b.h5"), "digits", RECIPE, [0], ArchSelection.parse("1,2,3,4"), executor=executor,
+            job=TrainJob(fake_train), target=target, fold_every=100, progress=False,
+        )
+    assert executor.stopped
+    assert set(target.records) == {(1, 0), (2, 0)}  # folded although fold_every was not reached
+    assert not journal_path(tmp_path / "b.h5").exists() or not Journal(journal_path(tmp_path / "b.h5")).read()
+
+
+def test_fill_through_a_local_ray_instance(tmp_path) -> None:
+    ray = pytest.importorskip("ray", reason="the ray extra is not installed")
+    from nasbench_lab.execution.ray_cluster import RayExecutor
+    from training import fill_fakes
+
+    ray.cloudpickle.register_pickle_by_value(fill_fakes)  # Ray workers need not import the tests
+    ray.init(num_cpus=1, include_dashboard=False, log_to_driver=False)
+    try:
+        target = MemoryTarget()
+        report = fill(
+            str(tmp_path / "b.h5"), "digits", RECIPE, [0, 1], ArchSelection.parse("11,12,13"),
+            executor=RayExecutor(), job=TrainJob(fill_fakes.fake_train, {"fail_always": [13]}),
+            target=target, retries=1, progress=False,
+        )
+    finally:
+        ray.shutdown()
+    assert report.trained == 4
+    assert sorted(a for a, _, _ in report.failed) == [13, 13]
+    assert set(target.records) == {(a, s) for a in (11, 12) for s in (0, 1)}
+    np.testing.assert_array_equal(target.records[(12, 1)].curves["test_acc"], fake_curves(12, 1, 3)["test_acc"])

@@ -9,8 +9,7 @@ import numpy as np
 import pytest
 
 from nasbench_lab.benchmark.schema import Recipe
-from nasbench_lab.training.executors import Task
-from nasbench_lab.training.jobs import TrainJob, arch_latency, fill_provenance, network_figures
+from nasbench_lab.training.jobs import Task, TrainJob, arch_latency, fill_provenance, network_figures
 from nasbench_lab.training.network import flops_many, params_many
 from nasbench_lab.training.recipes import get_recipe
 from training.fill_fakes import fake_latency, fake_train

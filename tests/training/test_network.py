@@ -9,11 +9,11 @@ import gzip
 import importlib
 import io
 import pickle
-from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
+from conftest import nb201_file
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from torch import nn
@@ -29,14 +29,7 @@ from nasbench_lab.training.network import (
     params_many,
 )
 
-NB201_DIR = Path(__file__).resolve().parents[2] / ".." / "shared" / "nb201"
-
-
-def _need(name: str) -> Path:
-    path = NB201_DIR / name
-    if not path.exists():
-        pytest.skip(f"real NB201 data {path} is absent (only present beside the project's own checkout)")
-    return path
+_need = nb201_file  # the real NB201 file, or a skip
 
 
 # --------------------------------------------------------------------------- params vs real NB201 data
