@@ -13,7 +13,7 @@ level       edges assigned             expansions per beam member
 ==========  =========================  ======================================
 
 Edges not yet assigned stay ``none``. At level 1 every expansion is evaluated. At each later level a
-predictor ensemble (:class:`~nasbench_lab.search.bananas.MLPEnsemble` or a registered predictor with
+predictor ensemble (:class:`~nasbench_lab.predictors.mlp.MLPEnsemble` or a registered predictor with
 ``predict``), refitted on all observations before the level, ranks every unseen expansion of every
 beam member; the ``beam_size`` best-ranked are evaluated, and the ``beam_size`` best archs by observed
 value among the level's expansions (new and previously seen) form the next beam. After level 4 the
@@ -23,18 +23,21 @@ space, repeat.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from itertools import product
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
 from nasbench_lab import space
-from nasbench_lab.search.bananas import MLPEnsemble, features
+from nasbench_lab.config import Config, setting
+from nasbench_lab.encodings import check_encoding_name
+from nasbench_lab.predictors.mlp import MLPEnsemble
+from nasbench_lab.search.bananas import features
 from nasbench_lab.search.base import Observation, Proposal, register_strategy
-from nasbench_lab.search.bo import make_predictor_factory
+from nasbench_lab.search.bo import PredictorFactory, make_predictor_factory
 from nasbench_lab.search.common import (
     HistoryStrategy,
-    Param,
     all_ops,
     index_from_ops,
     random_unseen,
@@ -55,26 +58,39 @@ def expand(parents: np.ndarray, edges: tuple[int, ...]) -> np.ndarray:
     return np.fromiter(out, dtype=np.int64, count=len(out))
 
 
+@dataclass(frozen=True)
+class PnasParams(Config):
+    """Parameters of :class:`ProgressiveSearch`."""
+
+    beam_size: int = setting(10, low=1, doc="archs evaluated per level and kept in the beam")
+    encoding: str = setting("live_path", doc="registered dense encoding fed to the MLP ensemble (live_path, onehot, ...)")
+    n_members: int = setting(5, low=1, doc="ensemble size")
+    hidden: int = setting(32, low=1, doc="hidden width of each MLP")
+    epochs: int = setting(200, low=1, doc="full-batch Adam steps per fit")
+    lr: float = setting(0.01, low=1e-6, doc="Adam learning rate")
+    predictor: str | None = setting(None, doc="registered predictor instead of the MLP ensemble")
+    predictor_params: dict[str, Any] = setting({}, doc="constructor arguments of that predictor")
+
+    def check(self) -> None:
+        """The encoding must be a registered one."""
+        check_encoding_name(self.encoding)
+
+
 @register_strategy("pnas")
 class ProgressiveSearch(HistoryStrategy):
     """Progressive beam search with a predictor ensemble ranking each level's expansions."""
 
-    PARAMS = {
-        "beam_size": Param(10, "int", low=1, doc="archs evaluated per level and kept in the beam"),
-        "encoding": Param("path", "str", choices=("path", "onehot"), doc="features of the MLP ensemble"),
-        "n_members": Param(5, "int", low=1, doc="ensemble size"),
-        "hidden": Param(32, "int", low=1, doc="hidden width of each MLP"),
-        "epochs": Param(200, "int", low=1, doc="full-batch Adam steps per fit"),
-        "lr": Param(0.01, "float", low=1e-6, doc="Adam learning rate"),
-        "predictor": Param(None, "str", optional=True, doc="registered predictor instead of the MLP ensemble"),
-        "predictor_params": Param({}, "dict", doc="constructor arguments of that predictor"),
-    }
+    Params: ClassVar[type[Config]] = PnasParams
+    params: PnasParams
 
     def __init__(self, rng: np.random.Generator, **kwargs: Any) -> None:
         super().__init__(rng, **kwargs)
         self._value: dict[int, float] = {}
         self._queue: list[int] = []
-        self._factory = make_predictor_factory(self.predictor, self.predictor_params) if self.predictor else None
+        p = self.params
+        self._factory: PredictorFactory | None = (
+            make_predictor_factory(p.predictor, p.predictor_params) if p.predictor else None
+        )
         self.level = 0  # levels completed (planned); len(LEVELS) means the greedy phase
         self.beam = np.zeros(1, dtype=np.int64)
         self.beam[0] = index_from_ops(np.zeros(space.N_EDGES, dtype=np.int64))
@@ -93,7 +109,7 @@ class ProgressiveSearch(HistoryStrategy):
             known = [a for a in self._level_archs.tolist() if a in self._value]
             if known:
                 known.sort(key=lambda a: -self._value[a])
-                self.beam = np.asarray(known[: self.beam_size], dtype=np.int64)
+                self.beam = np.asarray(known[: self.params.beam_size], dtype=np.int64)
         if self.level < len(LEVELS):
             cands = expand(self.beam, LEVELS[self.level])
             self._level_archs = cands
@@ -106,17 +122,19 @@ class ProgressiveSearch(HistoryStrategy):
         self._queue = [int(a) for a in chosen[::-1]]
 
     def _top(self, cands: np.ndarray) -> np.ndarray:
-        if cands.size <= self.beam_size or len(self.history) < 2:
-            return cands[: self.beam_size]
-        return cands[np.argsort(-self._predict(cands), kind="stable")[: self.beam_size]]
+        beam_size = self.params.beam_size
+        if cands.size <= beam_size or len(self.history) < 2:
+            return cands[:beam_size]
+        return cands[np.argsort(-self._predict(cands), kind="stable")[:beam_size]]
 
     def _predict(self, cands: np.ndarray) -> np.ndarray:
         archs, values = self.history.arrays()
         if self._factory is not None:
             return np.asarray(self._factory().fit(archs, values).predict(cands), dtype=np.float64)
-        ens = MLPEnsemble(self.rng, n_members=self.n_members, hidden=self.hidden, epochs=self.epochs, lr=self.lr)
-        ens.fit(features(archs, self.encoding), values)
-        return ens.predict_dist(features(cands, self.encoding))[0]
+        p = self.params
+        ens = MLPEnsemble(self.rng, n_members=p.n_members, hidden=p.hidden, epochs=p.epochs, lr=p.lr)
+        ens.fit(features(archs, p.encoding), values)
+        return ens.predict_dist(features(cands, p.encoding))[0]
 
     def tell(self, proposal: Proposal, observation: Observation) -> None:
         """Record the observation; the beam is chosen when the level is exhausted."""
