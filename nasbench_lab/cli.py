@@ -25,7 +25,7 @@ _COMMAND_MODULES = (
     "nasbench_lab.training.commands",
     "nasbench_lab.proxies.commands",
     "nasbench_lab.predictors.commands",
-    "nasbench_lab.search.commands",
+    "nasbench_lab.study.commands",
 )
 
 

@@ -9,7 +9,7 @@ Prints:
 
 1. the wall time of a whole study (strategies x seeds x queries, one worker, outputs and plots
    included), as ``nasbench-lab study run`` does it;
-2. for the same units, the time of the runner's units (:func:`nasbench_lab.simulator.run_unit`:
+2. for the same units, the time of the runner's units (:func:`nasbench_lab.study.simulator.run_unit`:
    budget, cost, cache, seed draws, incumbent, reported metric) against a bare ask/tell loop that
    answers each proposal by indexing one pre-loaded numpy array (the least any runner must do), and
    their ratio. Both loops drive the same strategies with the same generators.
@@ -25,11 +25,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from nasbench_lab import simulator
 from nasbench_lab.benchmark.store import Benchmark
 from nasbench_lab.benchmark.synthetic import make_synthetic
 from nasbench_lab.search.base import Observation
-from nasbench_lab.study import BudgetSpec, StrategySpec, StudySpec, run_study
+from nasbench_lab.study import simulator
+from nasbench_lab.study.runner import run_study
+from nasbench_lab.study.spec import BudgetSpec, StrategySpec, StudySpec
 
 STRATEGIES = (("random", "random", {}), ("evolution", "REA", {"population": 10, "sample_size": 3}),
               ("local_search", "local_search", {}))

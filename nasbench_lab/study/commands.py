@@ -41,7 +41,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from nasbench_lab.study import load_spec, run_study
+    from nasbench_lab.study.runner import run_study
+    from nasbench_lab.study.spec import load_spec
 
     spec = load_spec(args.spec, benchmark=args.bench)
     out = args.out if args.out is not None else Path("results") / spec.name
@@ -60,7 +61,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from nasbench_lab.study import report_study
+    from nasbench_lab.study.report import report_study
 
     outcome = report_study(args.dir)
     sys.stdout.write(outcome.summary)

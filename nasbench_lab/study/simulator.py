@@ -26,131 +26,21 @@ Rules of the simulation (documented in ``docs/studies.md``):
 
 from __future__ import annotations
 
-import concurrent.futures
 import hashlib
-import importlib
 import math
-import multiprocessing
 import time
-from collections.abc import Iterator
-from typing import Any
 
 import numpy as np
 
 from nasbench_lab import space
 from nasbench_lab.errors import ConfigError, NasbenchLabError
-from nasbench_lab.report import UnitResult
-from nasbench_lab.search.base import Observation, Proposal, Strategy
-from nasbench_lab.study import StudySpec, strategy_class
+from nasbench_lab.search.base import Observation, Proposal, ProxyOracle, Strategy
+from nasbench_lab.study.results import UnitResult
+from nasbench_lab.study.spec import StudySpec, strategy_class
+from nasbench_lab.study.table import StudyTable, study_table
 
 # A strategy that only re-asks paid archs would never spend a time budget: stop it with an error.
 MAX_CACHED_IN_A_ROW = 10_000
-
-_OPEN: dict[str, Any] = {}  # benchmark path -> open Benchmark, one per process
-
-
-def open_benchmark(path: str | None) -> Any:
-    """The :class:`~nasbench_lab.benchmark.store.Benchmark` at ``path`` (embedded default if ``None``), cached per process."""
-    from nasbench_lab.benchmark.store import Benchmark, default_benchmark_path
-
-    key = str(default_benchmark_path()) if path is None else path
-    if key not in _OPEN:
-        _OPEN[key] = Benchmark.open(key)
-    return _OPEN[key]
-
-
-class StudyTable:
-    """What a study reads from the benchmark: its objective, cost, reported metric and proxy.
-
-    Whole columns are read once (vectorised) and kept, so that a query is array indexing; an entry that
-    is NaN there is asked of the benchmark itself, which raises its :class:`MissingEntryError`.
-
-    Args:
-        bench: an open ``Benchmark``.
-        spec: the study spec (dataset, recipes, metrics, proxy).
-    """
-
-    def __init__(self, bench: Any, spec: StudySpec) -> None:
-        self.bench = bench
-        self.spec = spec
-        self.dataset = spec.dataset
-        self.recipe = bench.recipe(spec.dataset, spec.recipe)
-        rep = spec.reported
-        self.reported_dataset = rep.dataset or spec.dataset
-        same = self.reported_dataset == spec.dataset
-        self.reported_recipe = bench.recipe(self.reported_dataset, rep.recipe or (self.recipe.name if same else None))
-        self.n_epochs = self.recipe.n_epochs
-        self.seeds = np.asarray(bench.seeds(self.dataset, self.recipe.name), dtype=np.int64)
-        self.filled = bench.filled(self.dataset, recipe=self.recipe.name)  # (15625, n_seeds) bool
-        # Seed values of each arch's existing runs first, and how many there are: a draw is one index.
-        order = np.argsort(~self.filled, axis=1, kind="stable")
-        self._filled_seeds = self.seeds[order]  # (15625, n_seeds)
-        self._n_filled = self.filled.sum(axis=1).tolist()  # (15625,) as Python ints
-        self._curves: dict[int | str, tuple[np.ndarray, np.ndarray]] = {}  # seed -> (curves, row all NaN)
-        self._costs: dict[int, np.ndarray] = {}  # curve columns -> (15625,)
-
-    def draw_seed(self, arch: int, rng: np.random.Generator) -> int | str:
-        """One seed value among the arch's existing runs, drawn uniformly with ``rng`` (``"mean"`` if none
-        exists, so that the lookup raises the benchmark's missing-entry error)."""
-        n = self._n_filled[arch]
-        if n == 0:
-            return "mean"
-        return int(self._filled_seeds[arch, rng.integers(n) if n > 1 else 0])
-
-    def curve(self, arch: int, seed: int | str) -> np.ndarray:
-        """The objective curve of ``arch`` for seed value ``seed`` (or ``"mean"``), shape ``(n_epochs,)``."""
-        if seed not in self._curves:
-            curves = self.bench.curves_many(
-                np.arange(space.N_ARCHS), self.dataset, self.spec.objective.metric, seed=seed,
-                recipe=self.recipe.name, missing="nan",
-            ).astype(np.float64, copy=False)
-            self._curves[seed] = (curves, np.isnan(curves).all(axis=1))
-        curves, missing = self._curves[seed]
-        if missing[arch]:  # let the benchmark explain (or fill) the missing run
-            return np.asarray(self.bench.curve(arch, self.dataset, self.spec.objective.metric, seed=seed,
-                                               recipe=self.recipe.name), dtype=np.float64)
-        return curves[arch]
-
-    def cost(self, arch: int, epochs: int) -> float:
-        """Simulated seconds to train ``arch`` for ``epochs`` curve columns and evaluate it (0 for 0)."""
-        if epochs == 0:
-            return 0.0
-        if epochs not in self._costs:
-            self._costs[epochs] = self.bench.cost_many(
-                np.arange(space.N_ARCHS), self.dataset, epochs=epochs, recipe=self.recipe.name, missing="nan")
-        value = float(self._costs[epochs][arch])
-        if np.isnan(value) and not self.filled[arch].any():  # untrained: the benchmark raises its error
-            value = float(self.bench.cost(arch, self.dataset, epochs=epochs, recipe=self.recipe.name))
-        return value  # NaN: trained, but the table holds no train/eval time (e.g. an imported CSV)
-
-    def reported(self, indices: np.ndarray) -> np.ndarray:
-        """The reported metric (seed mean, last column) of ``indices``, shape ``(n,)``."""
-        return np.asarray(self.bench.query_many(
-            indices, self.reported_dataset, self.spec.reported.metric, epoch=-1, seed="mean",
-            recipe=self.reported_recipe.name,
-        ), dtype=np.float64)
-
-    def best_reported(self) -> tuple[int, float]:
-        """The arch with the best reported metric in the table and its value."""
-        index, value = self.bench.best(self.reported_dataset, self.spec.reported.metric,
-                                       recipe=self.reported_recipe.name, epoch=-1)
-        return int(index), float(value)
-
-    def proxy(self, indices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Proxy scores and compute seconds of ``indices``, each of shape ``(n,)``."""
-        assert self.spec.proxy is not None
-        name = self.spec.proxy.name
-        scores = self.bench.proxy(indices, self.dataset, name, recipe=self.recipe.name)
-        seconds = self.bench.proxy_time(indices, self.dataset, name, recipe=self.recipe.name)
-        return np.asarray(scores, dtype=np.float64), np.asarray(seconds, dtype=np.float64)
-
-
-def study_table(spec: StudySpec) -> StudyTable:
-    """The :class:`StudyTable` of ``spec`` on its benchmark, cached per process and spec."""
-    key = ("table", spec.benchmark, spec.dataset, spec.recipe, spec.objective, spec.reported, spec.proxy)
-    if key not in _OPEN:
-        _OPEN[key] = StudyTable(open_benchmark(spec.benchmark), spec)
-    return _OPEN[key]
 
 
 def unit_generators(spec: StudySpec, label: str, seed: int) -> tuple[np.random.Generator, np.random.Generator]:
@@ -249,7 +139,7 @@ class Simulator:
 
 
 def build_strategy(spec: StudySpec, label: str, rng: np.random.Generator, max_epochs: int,
-                   proxy_oracle: Any) -> Strategy:
+                   proxy_oracle: ProxyOracle | None) -> Strategy:
     """The strategy of ``label`` built with its spec parameters.
 
     Raises:
@@ -317,97 +207,3 @@ def _reported(table: StudyTable, incumbent: np.ndarray) -> np.ndarray:
             f"{table.reported_dataset}/{table.reported_recipe.name}: the study cannot report it; fill it first"
         )
     return values[inverse]
-
-
-# --------------------------------------------------------------------------- executors
-Unit = tuple[str, int]  # (strategy label, seed value)
-
-
-def run_units(spec: StudySpec, units: list[Unit], *, workers: int = 1, executor: str = "local",
-              address: str | None = None) -> Iterator[UnitResult]:
-    """Run ``units`` and yield their results as they finish (in completion order).
-
-    Args:
-        spec: the study spec (its benchmark path must be readable by every worker).
-        units: the (label, seed) units to run.
-        workers: processes (``local``) or CPUs of a local Ray instance (``ray`` without ``address``).
-        executor: ``"local"`` (in this process for one worker, else a process pool) or ``"ray"``.
-        address: address of an existing Ray cluster (``ray`` only).
-
-    Raises:
-        ConfigError: unknown executor, bad ``workers``, or ray asked for but not installed.
-    """
-    check_executor(workers, executor, address)
-    if executor == "local":
-        yield from (_run_in_process(spec, units) if workers == 1 else _run_in_pool(spec, units, workers))
-    else:
-        yield from _run_on_ray(spec, units, workers, address)
-
-
-def check_executor(workers: int, executor: str, address: str | None) -> None:
-    """Check the executor arguments of :func:`run_units`.
-
-    Raises:
-        ConfigError: unknown executor, ``workers`` not a positive integer, or ``address`` without ray.
-    """
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise ConfigError(f"--workers must be a positive integer, got {workers!r}")
-    if executor not in ("local", "ray"):
-        raise ConfigError(f"unknown executor {executor!r}; choose local or ray")
-    if executor == "local" and address is not None:
-        raise ConfigError("--address is for the ray executor; add --executor ray")
-
-
-def run_unit_task(spec: StudySpec, label: str, seed: int) -> UnitResult:
-    """:func:`run_unit` for worker processes: errors come back as a plain, picklable
-    :class:`NasbenchLabError` naming the unit (some library errors cannot be rebuilt from their message)."""
-    try:
-        return run_unit(spec, label, seed)
-    except NasbenchLabError as exc:
-        raise NasbenchLabError(f"strategy {label!r}, seed {seed}: {exc}") from None
-
-
-def _run_in_process(spec: StudySpec, units: list[Unit]) -> Iterator[UnitResult]:
-    for label, seed in units:
-        yield run_unit_task(spec, label, seed)
-
-
-def _run_in_pool(spec: StudySpec, units: list[Unit], workers: int) -> Iterator[UnitResult]:
-    # "spawn": the parent may hold torch threads, which fork does not copy safely.
-    context = multiprocessing.get_context("spawn")
-    pool = concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=context)
-    try:
-        futures = [pool.submit(run_unit_task, spec, label, seed) for label, seed in units]
-        for future in concurrent.futures.as_completed(futures):
-            yield future.result()
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-
-
-def _run_on_ray(spec: StudySpec, units: list[Unit], workers: int, address: str | None) -> Iterator[UnitResult]:
-    try:
-        ray = importlib.import_module("ray")
-    except ModuleNotFoundError:
-        raise ConfigError("the ray executor needs ray: pip install 'nasbench-lab[ray]'") from None
-    started = not ray.is_initialized()
-    if started:
-        if address is None:
-            ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False)
-        else:
-            ray.init(address=address, include_dashboard=False, log_to_driver=False)
-    try:
-        remote = ray.remote(num_cpus=1, max_retries=0)(run_unit_task)
-        pending = [remote.remote(spec, label, seed) for label, seed in units]
-        while pending:
-            done, pending = ray.wait(pending, num_returns=1)
-            try:
-                result = ray.get(done[0])
-            except ray.exceptions.RayTaskError as exc:
-                cause = getattr(exc, "cause", None)
-                if isinstance(cause, NasbenchLabError):
-                    raise NasbenchLabError(str(cause)) from None
-                raise
-            yield result
-    finally:
-        if started:
-            ray.shutdown()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from nasbench_lab.report import UnitResult
+from nasbench_lab.study.results import UnitResult
 
 
 def unit(strategy: str, seed: int, reported: list[float], times: list[float] | None = None) -> UnitResult:

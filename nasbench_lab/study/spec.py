@@ -34,14 +34,13 @@ optional)::
     population = 10                # every other key is a parameter of the strategy
 
 Every error is a :class:`~nasbench_lab.errors.ConfigError` naming the TOML key, e.g.
-``strategies[2].population``. :func:`nasbench_lab.study.run_study` runs a spec.
+``strategies[2].population``. :func:`nasbench_lab.study.runner.run_study` runs a spec.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
-import importlib
 import json
 import tomllib
 from collections.abc import Mapping
@@ -51,6 +50,7 @@ from typing import Any
 
 from nasbench_lab.benchmark.schema import CURVE_METRICS
 from nasbench_lab.errors import ConfigError
+from nasbench_lab.search.base import STRATEGIES, Strategy
 
 SEED_MODES: tuple[str, ...] = ("random", "mean")
 
@@ -271,15 +271,12 @@ class StudySpec:
 
 
 # --------------------------------------------------------------------------- strategies
-def strategy_class(name: str) -> type:
-    """The strategy class registered as ``name`` (importing :mod:`nasbench_lab.search` registers them all).
+def strategy_class(name: str) -> type[Strategy]:
+    """The strategy class registered as ``name`` (the registry imports every built-in strategy on first lookup).
 
     Raises:
         ConfigError: no strategy of that name; the message lists the registered ones.
     """
-    importlib.import_module("nasbench_lab.search")  # registers every strategy
-    from nasbench_lab.search.base import STRATEGIES
-
     return STRATEGIES.get(name)
 
 

@@ -1,4 +1,4 @@
-"""Tests of nasbench_lab/report_plots.py: regret curves, their bands and the regret plot."""
+"""Tests of nasbench_lab/study/plots.py: regret curves, their bands and the regret plot."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import math
 from pathlib import Path
 
 import numpy as np
-from report_fakes import UNITS, unit
 
-from nasbench_lab.report_plots import band, plot_regret, regret_by_query, regret_by_time
+from nasbench_lab.study.plots import band, plot_regret, regret_by_query, regret_by_time
+from study.report_fakes import UNITS, unit
 
 
 def test_regret_curves_carry_forward_and_wait_for_first_result() -> None:

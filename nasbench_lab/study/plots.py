@@ -1,6 +1,6 @@
 """Regret curves of a study's units and the regret plot (versus queries and versus simulated time).
 
-Regret is defined in :mod:`nasbench_lab.report`: the table's best reported value minus the reported
+Regret is defined in :mod:`nasbench_lab.study.report`: the table's best reported value minus the reported
 metric of the incumbent. Curves are mean +- standard error over a strategy's seeds.
 """
 
@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from nasbench_lab.report import UnitResult, group_units
+from nasbench_lab.study.results import UnitResult, group_units
 
 
 def regret_by_query(group: Sequence[UnitResult], best: float) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""Tests of nasbench_lab/search/commands.py: the ``nasbench-lab study`` command."""
+"""Tests of nasbench_lab/study/commands.py: the ``nasbench-lab study`` command."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from nasbench_lab.cli import main
-from nasbench_lab.study import load_spec, run_study
+from nasbench_lab.study.runner import run_study
+from nasbench_lab.study.spec import load_spec
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -1,4 +1,4 @@
-"""Tests of nasbench_lab/report.py: unit results, summary, wins and the study's files."""
+"""Tests of nasbench_lab/study/report.py and results.py: unit results, summary, wins and the study's files."""
 
 from __future__ import annotations
 
@@ -10,10 +10,9 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from report_fakes import UNITS, unit
 
 from nasbench_lab.errors import NasbenchLabError
-from nasbench_lab.report import (
+from nasbench_lab.study.report import (
     UnitResult,
     read_trajectory,
     summarize,
@@ -23,6 +22,7 @@ from nasbench_lab.report import (
     write_atomic,
     write_study_files,
 )
+from study.report_fakes import UNITS, unit
 
 
 def test_summary_mean_se_regret_and_aurc() -> None:
