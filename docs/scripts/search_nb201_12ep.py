@@ -21,12 +21,12 @@ import time
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-from pathlib import Path  # noqa: E402
+from pathlib import Path
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from nasbench_lab.search.base import STRATEGIES  # noqa: E402
-from nasbench_lab.search.common import run_on_table  # noqa: E402
+from nasbench_lab.search.base import STRATEGIES
+from nasbench_lab.search.common import run_on_table
 
 SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "nb201"
 DATASETS = {"cifar10": ("cifar10-val", "cifar10"), "cifar100": ("cifar100-val", "cifar100"),
@@ -97,8 +97,8 @@ def main() -> None:
             q25, q50, q75 = np.quantile(f, [0.25, 0.5, 0.75])
             wins = float(np.mean((f > base) + 0.5 * (f == base)))
             se = f.std(ddof=1) / np.sqrt(len(f))
-            print(f"| {dataset} | {label} | {obj.mean():.2f} | {f.mean():.2f} | {se:.2f} | {q25:.2f} | {q50:.2f} | {q75:.2f} | {wins:.2f} | {took:.2f} |",
-                  flush=True)
+            cells = [dataset, label, *(f"{v:.2f}" for v in (obj.mean(), f.mean(), se, q25, q50, q75, wins, took))]
+            print("| " + " | ".join(cells) + " |", flush=True)
 
 
 if __name__ == "__main__":

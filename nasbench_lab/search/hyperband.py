@@ -13,10 +13,16 @@ Early stopping with a learning-curve predictor (``curve_predictor``, a registere
 fitted on their curves truncated to a rung's length, and promotions from that rung rank archs by the
 predicted final value instead of the value at the rung, so runs predicted to end poorly stop early.
 (Without observed curves, e.g. a runner that sends none, promotions use the values at the rung.)
+
+With ``max_epochs < eta * min_epochs`` (e.g. a table with one curve column) there is a single
+bracket that trains every arch to ``max_epochs``: plain random search, with a logged warning. A study
+refuses these strategies at load when its table records the objective only at the last column
+(:func:`nasbench_lab.study.simulator.refuse_missing_fidelities`).
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from math import ceil, floor, log
 from typing import Any, ClassVar
@@ -29,6 +35,8 @@ from nasbench_lab.errors import ConfigError
 from nasbench_lab.search.base import Observation, Proposal, register_strategy
 from nasbench_lab.search.bo import PredictorFactory, make_predictor_factory
 from nasbench_lab.search.common import ConfiguredStrategy, History, observed_value, proposal_arch, random_unseen
+
+logger = logging.getLogger(__name__)
 
 
 def bracket_schedule(s: int, s_max: int, eta: int, max_epochs: int) -> list[tuple[int, int]]:
@@ -58,6 +66,7 @@ class _Halving(ConfiguredStrategy):
     Params: ClassVar[type[Config]] = HalvingParams
     params: HalvingParams
     cycle_brackets = True
+    multi_fidelity = True
 
     def __init__(self, rng: np.random.Generator, **kwargs: Any) -> None:
         super().__init__(rng, **kwargs)
@@ -66,6 +75,10 @@ class _Halving(ConfiguredStrategy):
             raise ConfigError(f"{self.owner}.min_epochs: must be <= the table's {self.max_epochs} curve epochs, "
                               f"got {p.min_epochs}")
         self.s_max = floor(log(self.max_epochs / p.min_epochs) / log(p.eta) + 1e-9)
+        if self.s_max == 0:
+            logger.warning("%s: max_epochs / min_epochs = %d / %d is below eta = %d, so every arch is trained to the "
+                           "full %d epochs: this runs as plain random search", self.owner, self.max_epochs,
+                           p.min_epochs, p.eta, self.max_epochs)
         self._factory: PredictorFactory | None = (
             make_predictor_factory(p.curve_predictor, p.curve_predictor_params) if p.curve_predictor else None
         )
