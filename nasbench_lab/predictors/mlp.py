@@ -87,6 +87,14 @@ class EnsemblePredictor(Predictor):
     """
 
     probabilistic: ClassVar[bool] = True
+    k: int
+    steps: int
+    min_epochs: int
+    batch_size: int
+    lr: float
+    weight_decay: float
+    log_error: bool
+    seed: int
 
     def _inputs(self, archs: np.ndarray) -> tuple:
         """Torch tensors of the archs, each with the arch on axis 0."""
