@@ -39,7 +39,7 @@ RUNS: dict[str, tuple[str, dict]] = {
     "npenas": ("npenas", {}),
     "pnas": ("pnas", {}),
     "reinforce": ("reinforce", {}),
-    "reinforce_lr0.01": ("reinforce", {"lr": 0.01}),
+    "reinforce_lr0.001": ("reinforce", {"lr": 0.001}),
     "reinforce_lr0.1": ("reinforce", {"lr": 0.1}),
 }
 
