@@ -24,40 +24,22 @@ from typing import Any, ClassVar
 import numpy as np
 
 from nasbench_lab.config import Config, setting
-from nasbench_lab.encodings import check_encoding_name, space_table
-from nasbench_lab.predictors.mlp import MLPEnsemble
 from nasbench_lab.search.base import Proposal, register_strategy
-from nasbench_lab.search.bo import PredictorFactory, make_predictor_factory
 from nasbench_lab.search.common import (
     HistoryStrategy,
     mutate_index,
     mutation_pool,
     random_unseen,
 )
-
-
-def features(indices: np.ndarray, encoding: str) -> np.ndarray:
-    """Rows of the registered encoding ``encoding`` for ``indices`` (from the cached whole-space table)."""
-    return space_table(encoding)[np.asarray(indices, dtype=np.int64)]
+from nasbench_lab.search.surrogates import Surrogate, SurrogateParams
 
 
 @dataclass(frozen=True)
-class EnsembleParams(Config):
-    """Parameters shared by :class:`Bananas` and :class:`Npenas` (the MLP ensemble and the batches)."""
+class EnsembleParams(SurrogateParams):
+    """Parameters shared by :class:`Bananas` and :class:`Npenas`: the surrogate's, and the batches."""
 
     n_init: int = setting(10, low=1, doc="random archs before the first fit")
     batch_size: int = setting(5, low=1, doc="archs evaluated per fit")
-    encoding: str = setting("onehot", doc="registered dense encoding fed to the MLP ensemble (onehot, live_path, ...)")
-    n_members: int = setting(5, low=2, doc="ensemble size")
-    hidden: int = setting(32, low=1, doc="hidden width (two hidden layers)")
-    epochs: int = setting(200, low=1, doc="full-batch Adam steps per fit")
-    lr: float = setting(0.01, low=1e-6, doc="Adam learning rate")
-    predictor: str | None = setting(None, doc="registered predictor with predict_dist instead of the MLP ensemble")
-    predictor_params: dict[str, Any] = setting({}, doc="constructor arguments of that predictor")
-
-    def check(self) -> None:
-        """The encoding must be a registered one."""
-        check_encoding_name(self.encoding)
 
 
 @dataclass(frozen=True)
@@ -90,10 +72,7 @@ class _EnsembleSearch(HistoryStrategy):
         super().__init__(rng, **kwargs)
         self._queue: list[int] = []
         self._n_asked = 0
-        p = self.params
-        self._factory: PredictorFactory | None = (
-            make_predictor_factory(p.predictor, p.predictor_params) if p.predictor else None
-        )
+        self.surrogate = Surrogate(self.params, self.rng)
 
     def ask(self) -> Proposal:
         """Next arch of the current batch; a new batch is chosen when the last one is used up."""
@@ -110,19 +89,9 @@ class _EnsembleSearch(HistoryStrategy):
                 arch = random_unseen(self.rng, self._asked)
         return self._propose(arch)
 
-    def _predict(self, cands: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        archs, values = self.history.arrays()
-        if self._factory is not None:
-            model = self._factory().fit(archs, values)
-            mean, std = model.predict_dist(cands)
-            return np.asarray(mean, dtype=np.float64), np.asarray(std, dtype=np.float64)
-        p = self.params
-        ens = MLPEnsemble(self.rng, n_members=p.n_members, hidden=p.hidden, epochs=p.epochs, lr=p.lr)
-        ens.fit(features(archs, p.encoding), values)
-        return ens.predict_dist(features(cands, p.encoding))
-
     def _select(self, cands: np.ndarray) -> list[int]:
-        mean, std = self._predict(cands)
+        archs, values = self.history.arrays()
+        mean, std = self.surrogate.predict_dist(archs, values, cands)
         score = mean + std * self.rng.standard_normal(mean.shape) if self.params.acquisition == "its" else mean
         order = np.argsort(-score, kind="stable")[: self.params.batch_size]
         return [int(a) for a in cands[order]]

@@ -31,17 +31,14 @@ import numpy as np
 
 from nasbench_lab import space
 from nasbench_lab.config import Config, setting
-from nasbench_lab.encodings import check_encoding_name
-from nasbench_lab.predictors.mlp import MLPEnsemble
-from nasbench_lab.search.bananas import features
 from nasbench_lab.search.base import Observation, Proposal, register_strategy
-from nasbench_lab.search.bo import PredictorFactory, make_predictor_factory
 from nasbench_lab.search.common import (
     HistoryStrategy,
     all_ops,
     index_from_ops,
     random_unseen,
 )
+from nasbench_lab.search.surrogates import Surrogate, SurrogateParams
 
 # Edge positions (space.EDGES order) assigned at each level.
 LEVELS: tuple[tuple[int, ...], ...] = ((3,), (0, 4), (1, 5), (2,))
@@ -59,21 +56,11 @@ def expand(parents: np.ndarray, edges: tuple[int, ...]) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class PnasParams(Config):
-    """Parameters of :class:`ProgressiveSearch`."""
+class PnasParams(SurrogateParams):
+    """Parameters of :class:`ProgressiveSearch`: the surrogate's (with BANANAS's path encoding), and the beam."""
 
-    beam_size: int = setting(10, low=1, doc="archs evaluated per level and kept in the beam")
     encoding: str = setting("live_path", doc="registered dense encoding fed to the MLP ensemble (live_path, onehot, ...)")
-    n_members: int = setting(5, low=1, doc="ensemble size")
-    hidden: int = setting(32, low=1, doc="hidden width of each MLP")
-    epochs: int = setting(200, low=1, doc="full-batch Adam steps per fit")
-    lr: float = setting(0.01, low=1e-6, doc="Adam learning rate")
-    predictor: str | None = setting(None, doc="registered predictor instead of the MLP ensemble")
-    predictor_params: dict[str, Any] = setting({}, doc="constructor arguments of that predictor")
-
-    def check(self) -> None:
-        """The encoding must be a registered one."""
-        check_encoding_name(self.encoding)
+    beam_size: int = setting(10, low=1, doc="archs evaluated per level and kept in the beam")
 
 
 @register_strategy("pnas")
@@ -87,10 +74,7 @@ class ProgressiveSearch(HistoryStrategy):
         super().__init__(rng, **kwargs)
         self._value: dict[int, float] = {}
         self._queue: list[int] = []
-        p = self.params
-        self._factory: PredictorFactory | None = (
-            make_predictor_factory(p.predictor, p.predictor_params) if p.predictor else None
-        )
+        self.surrogate = Surrogate(self.params, self.rng)
         self.level = 0  # levels completed (planned); len(LEVELS) means the greedy phase
         self.beam = np.zeros(1, dtype=np.int64)
         self.beam[0] = index_from_ops(np.zeros(space.N_EDGES, dtype=np.int64))
@@ -125,16 +109,8 @@ class ProgressiveSearch(HistoryStrategy):
         beam_size = self.params.beam_size
         if cands.size <= beam_size or len(self.history) < 2:
             return cands[:beam_size]
-        return cands[np.argsort(-self._predict(cands), kind="stable")[:beam_size]]
-
-    def _predict(self, cands: np.ndarray) -> np.ndarray:
         archs, values = self.history.arrays()
-        if self._factory is not None:
-            return np.asarray(self._factory().fit(archs, values).predict(cands), dtype=np.float64)
-        p = self.params
-        ens = MLPEnsemble(self.rng, n_members=p.n_members, hidden=p.hidden, epochs=p.epochs, lr=p.lr)
-        ens.fit(features(archs, p.encoding), values)
-        return ens.predict_dist(features(cands, p.encoding))[0]
+        return cands[np.argsort(-self.surrogate.predict(archs, values, cands), kind="stable")[:beam_size]]
 
     def tell(self, proposal: Proposal, observation: Observation) -> None:
         """Record the observation; the beam is chosen when the level is exhausted."""

@@ -8,8 +8,9 @@ import pytest
 from nasbench_lab import space
 from nasbench_lab.encodings import encode, space_table
 from nasbench_lab.errors import ConfigError
-from nasbench_lab.search.bananas import Bananas, Npenas, features
+from nasbench_lab.search.bananas import Bananas, Npenas
 from nasbench_lab.search.common import run_on_table
+from nasbench_lab.search.surrogates import features
 
 _rng = np.random.default_rng(5)
 OBJECTIVE = 80 + 2 * space_table("onehot") @ _rng.normal(size=30) + _rng.normal(0, 0.2, space.N_ARCHS)
