@@ -181,6 +181,8 @@ class MLPEnsemble:
                  lr: float = 0.01, weight_decay: float = 1e-4) -> None:
         self.rng = rng
         self.n_members, self.hidden, self.epochs, self.lr, self.weight_decay = n_members, hidden, epochs, lr, weight_decay
+        self.flat_: np.ndarray | None = None  # every weight, one float32 buffer (set by fit)
+        self.params_: list[np.ndarray] = []  # views of flat_: w1, b1, w2, b2, w3, b3
 
     def _shapes(self, d: int) -> list[tuple[int, int, int]]:
         e, h = self.n_members, self.hidden
@@ -205,23 +207,34 @@ class MLPEnsemble:
             view[...] = self.rng.standard_normal(shape) * np.sqrt(2.0 / fan) if i % 2 == 0 else 0.0
         return flat, views
 
-    def fit(self, x: np.ndarray, y: np.ndarray) -> MLPEnsemble:
-        """Train on features ``x`` (``(n, d)``) and targets ``y`` (``(n,)``); return ``self``."""
+    def fit(self, x: np.ndarray, y: np.ndarray, *, warm_steps: int | None = None) -> MLPEnsemble:
+        """Train on features ``x`` (``(n, d)``) and targets ``y`` (``(n,)``); return ``self``.
+
+        Args:
+            x: features, shape ``(n, d)``.
+            y: targets, shape ``(n,)``.
+            warm_steps: if given and the ensemble was fitted before (on the same feature width),
+                continue from its weights for this many Adam steps (fresh moments) instead of
+                ``epochs`` steps from a new initialisation.
+        """
         self.y_mean_, self.y_std_ = float(y.mean()), float(y.std()) or 1.0
         x = np.asarray(x, dtype=np.float32)
         t = ((y - self.y_mean_) / self.y_std_).astype(np.float32)
-        flat, params = self._init_weights(x.shape[1])
+        if warm_steps is not None and self.flat_ is not None and self.params_[0].shape[1] == x.shape[1]:
+            flat, params, steps = self.flat_, self.params_, warm_steps
+        else:
+            (flat, params), steps = self._init_weights(x.shape[1]), self.epochs
         grad_flat = np.empty_like(flat)
         grads = self._views(grad_flat, self._shapes(x.shape[1]))
         m1, m2 = np.zeros_like(flat), np.zeros_like(flat)
-        for step in range(1, self.epochs + 1):
+        for step in range(1, steps + 1):
             self._grads(params, grads, x, t)
             m1 *= 0.9
             m1 += 0.1 * grad_flat
             m2 *= 0.999
             m2 += 0.001 * grad_flat * grad_flat
             flat -= self.lr * (m1 / (1 - 0.9**step)) / (np.sqrt(m2 / (1 - 0.999**step)) + 1e-8)
-        self.params_ = params
+        self.flat_, self.params_ = flat, params
         return self
 
     def _grads(self, params: list[np.ndarray], out: list[np.ndarray], x: np.ndarray, t: np.ndarray) -> None:

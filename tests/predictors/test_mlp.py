@@ -51,3 +51,18 @@ def test_mlp_ensemble_learns_a_linear_target_and_reports_spread() -> None:
     assert (std > 0).all()
     again = MLPEnsemble(np.random.default_rng(1), epochs=300).fit(x[train], target[train])
     assert np.array_equal(again.predict_members(x[held]), ens.predict_members(x[held]))
+
+
+def test_mlp_ensemble_warm_start_continues_from_its_weights() -> None:
+    rng = np.random.default_rng(3)
+    x = space_table("onehot")
+    target = 80 + 2 * x @ rng.normal(size=30)
+    first, more = rng.choice(15625, 40, replace=False), rng.choice(15625, 60, replace=False)
+    ens = MLPEnsemble(np.random.default_rng(1), epochs=200).fit(x[first], target[first])
+    before = [p.copy() for p in ens.params_]
+    ens.fit(x[more], target[more], warm_steps=0)  # zero steps: the weights are kept as they were
+    assert all(np.array_equal(a, b) for a, b in zip(before, ens.params_))
+    ens.fit(x[more], target[more], warm_steps=30)
+    assert not np.array_equal(before[0], ens.params_[0])
+    fresh = MLPEnsemble(np.random.default_rng(1), epochs=200).fit(x[first], target[first])
+    assert all(np.array_equal(a, b) for a, b in zip(before, fresh.params_))  # without warm_steps: a new init
