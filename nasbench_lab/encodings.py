@@ -16,6 +16,8 @@ Registered encodings (all computed from :func:`nasbench_lab.space.ops_matrix`, n
   columns. The two length-2 paths share the 25 length-2 columns (BANANAS indexes paths by their op
   sequence, not by their route), so an arch whose two length-2 paths carry the same ops sets one
   column. With ``pruned=True`` only live paths (no ``none`` op) are set.
+* ``live_path``: ``(n, 100)`` BANANAS's variant: one block per path (4 + 16 + 16 + 64 columns) over
+  its sequences of non-``none`` ops, set only for live paths; see :func:`live_path`.
 * ``graph``: the op-on-node DAG flattened to ``(n, 64 + 56)``: adjacency ``(8, 8)`` then node labels
   ``(8, 7)``; see :func:`graph_tensors` for the tensors and :func:`to_networkx` for ``networkx``.
 * ``wl``: Weisfeiler-Lehman subtree label counts of the op-on-node graph for depths ``0..h``
@@ -64,6 +66,7 @@ PATHS: tuple[tuple[int, ...], ...] = tuple(
 )
 PATH_OFFSETS = {1: 0, 2: N_OPS, 3: N_OPS + N_OPS**2}
 PATH_DIM = N_OPS + N_OPS**2 + N_OPS**3  # 155
+LIVE_PATH_DIM = sum((N_OPS - 1) ** len(route) for route in PATHS)  # 4 + 16 + 16 + 64 = 100
 
 
 def encode(name: str, archs: np.ndarray, **params: Any) -> np.ndarray:
@@ -77,6 +80,33 @@ def encode(name: str, archs: np.ndarray, **params: Any) -> np.ndarray:
         return func(archs, **params)
     except TypeError as exc:
         raise ConfigError(f"encoding {name!r} does not take parameters {sorted(params)}: {exc}") from None
+
+
+def check_encoding_name(name: str) -> None:
+    """Refuse a name that is not a registered encoding.
+
+    Raises:
+        ConfigError: naming the ``encoding`` key and listing the registered names.
+    """
+    if name not in ENCODINGS:
+        raise ConfigError(f"encoding: no encoding named {name!r}; registered: {', '.join(ENCODINGS.names())}")
+
+
+@lru_cache(maxsize=8)
+def space_table(name: str, pruned: bool = False) -> np.ndarray:
+    """Dense encoding ``name`` of every NB201 arch, row ``i`` = index ``i``, cached and read-only.
+
+    Search strategies score candidates over the whole space; they index this table instead of
+    encoding the same archs again at every step.
+
+    Raises:
+        ConfigError: ``name`` is not a registered dense (array-valued) encoding.
+    """
+    table = encode(name, all_indices(), pruned=pruned)
+    if not isinstance(table, np.ndarray):
+        raise ConfigError(f"encoding {name!r} is not dense; space_table needs an array-valued encoding")
+    table.setflags(write=False)
+    return table
 
 
 # --------------------------------------------------------------------------- vectors
@@ -137,6 +167,34 @@ def path(archs: np.ndarray, pruned: bool = False) -> np.ndarray:
             weight *= N_OPS
         keep = (ops[:, list(route)] != NONE).all(axis=1) if pruned else np.ones(len(ops), dtype=bool)
         out[rows[keep], col[keep]] = 1.0
+    return out
+
+
+@register_encoding("live_path")
+def live_path(archs: np.ndarray, pruned: bool = False) -> np.ndarray:
+    """BANANAS's path encoding restricted to live paths, shape ``(n, 100)``, float32.
+
+    One block per input->output path of :data:`PATHS` (in that order), with one column per sequence
+    of non-``none`` ops on it: 4 + 16 + 16 + 64 = 100 columns. A path's ops ``(a, b, ...)`` (from input
+    to output, each in 1..4) set column ``offset + sum((op - 1) * 4**(L - 1 - position))`` of its
+    block, only when no op on the path is ``none``. Unlike ``path``, the two length-2 paths have
+    separate blocks.
+
+    Args:
+        archs: NB201 indices, shape ``(n,)``.
+        pruned: accepted for a uniform interface; pruning only removes ops off every live path, so
+            it does not change this encoding.
+    """
+    ops = ops_matrix(archs).astype(np.int64)
+    live_ops = N_OPS - 1
+    out = np.zeros((len(ops), LIVE_PATH_DIM), dtype=np.float32)
+    offset = 0
+    for route in PATHS:
+        sub = ops[:, list(route)]
+        rows = np.flatnonzero((sub != NONE).all(axis=1))
+        code = (sub[rows] - 1) @ (live_ops ** np.arange(len(route) - 1, -1, -1))
+        out[rows, offset + code] = 1.0
+        offset += live_ops ** len(route)
     return out
 
 

@@ -25,12 +25,12 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 from nasbench_lab import space  # noqa: E402
+from nasbench_lab.encodings import space_table  # noqa: E402
 from nasbench_lab.search.base import STRATEGIES, Observation  # noqa: E402
-from nasbench_lab.search.common import onehot_table  # noqa: E402
 
 torch.set_num_threads(1)
 RNG = np.random.default_rng(0)
-TABLE = 85 + 3 * (onehot_table() @ RNG.normal(size=30)) + RNG.normal(0, 0.5, space.N_ARCHS)
+TABLE = 85 + 3 * (space_table("onehot").astype(np.float64) @ RNG.normal(size=30)) + RNG.normal(0, 0.5, space.N_ARCHS)
 
 
 def run_strategy(name: str, seed: int, n_queries: int, **params) -> float:
@@ -75,7 +75,7 @@ def botorch_step_seconds(n_obs: int, n_steps: int = 2) -> float:
     from botorch.models import SingleTaskGP
     from gpytorch.mlls import ExactMarginalLogLikelihood
 
-    table = torch.tensor(onehot_table())
+    table = torch.tensor(space_table("onehot").astype(np.float64))
     rng = np.random.default_rng(n_obs)
     archs = list(rng.choice(space.N_ARCHS, n_obs, replace=False))
     took = []

@@ -20,8 +20,8 @@ def idx(ops: tuple[int, ...]) -> int:
     return Arch(ops).index
 
 
-def test_registry_lists_the_four_encodings() -> None:
-    assert {"onehot", "path", "graph", "wl"} <= set(E.ENCODINGS.names())
+def test_registry_lists_the_encodings() -> None:
+    assert {"onehot", "path", "live_path", "graph", "wl"} <= set(E.ENCODINGS.names())
     with pytest.raises(ConfigError, match="known: "):
         E.encode("nope", np.arange(3))
     with pytest.raises(ConfigError, match="parameters"):
@@ -80,6 +80,27 @@ def test_path_uses_the_true_edge_order_not_naslibs() -> None:
     pa, pb = E.path(np.array([idx(a), idx(b)]))
     changed = np.flatnonzero(pa != pb)
     assert changed.tolist() == [30 + 25 * CONV1 + 5 * CONV1 + CONV1, 30 + 25 * CONV1 + 5 * POOL + CONV1]
+
+
+def test_live_path_counts_live_input_output_paths() -> None:
+    assert E.encode("live_path", [idx((CONV3,) * 6)]).sum() == 4  # 0-3, 0-1-3, 0-2-3, 0-1-2-3 all live
+    enc = E.encode("live_path", [idx((NONE, NONE, NONE, CONV1, NONE, NONE))])[0]
+    assert enc.sum() == 1 and enc[CONV1 - 1] == 1  # path 0-3 carrying nor_conv_1x1: live code 1
+    # 0-1-3 (edges 0, 4) with skip then pool: block 1 starts at column 4, code (1-1)*4 + (4-1) = 3
+    enc = E.encode("live_path", [idx((SKIP, NONE, NONE, NONE, POOL, NONE))])[0]
+    assert np.flatnonzero(enc).tolist() == [4 + 3]
+    assert E.encode("live_path", [idx((NONE,) * 6)]).sum() == 0
+    everything = E.encode("live_path", np.arange(15625))
+    assert everything.shape == (15625, E.LIVE_PATH_DIM) == (15625, 100)
+    assert np.array_equal(everything, E.encode("live_path", np.arange(15625), pruned=True))
+
+
+def test_space_table_is_the_cached_read_only_encoding_of_every_arch() -> None:
+    table = E.space_table("onehot")
+    assert table is E.space_table("onehot") and not table.flags.writeable
+    assert np.array_equal(table[[5, 6111]], E.encode("onehot", [5, 6111]))
+    with pytest.raises(ConfigError, match="not dense"):
+        E.space_table("wl")
 
 
 def test_vectorised_matches_per_arch() -> None:

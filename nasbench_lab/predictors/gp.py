@@ -310,7 +310,9 @@ class GPPredictor(Predictor):
     def predict_dist(self, archs: np.ndarray, *, curves: SideInput = None, train_losses: SideInput = None,
                      proxies: SideInput = None) -> tuple[np.ndarray, np.ndarray]:
         """Predictive mean and std (observation noise included) in target units, each ``(n,)``."""
-        return self.scaler_.inverse_dist(*self._latent(archs))
+        mean, std = self._latent(archs)
+        assert std is not None  # asked with_std
+        return self.scaler_.inverse_dist(mean, std)
 
 
 # --------------------------------------------------------------------------- WL-kernel GP
@@ -372,7 +374,7 @@ class WLGPPredictor(Predictor):
         keep = rng.permutation(len(archs))[: self.select_size]
         scores = {h: self._fit_depth(archs[keep], z[keep], h)[1] for h in depths}
         log.debug("gp_wl negative MLL per depth: %s", scores)
-        return min(scores, key=scores.get)
+        return min(scores, key=lambda h: scores[h])
 
     def fit(self, archs: np.ndarray, y: np.ndarray, *, curves: SideInput = None,
             train_losses: SideInput = None, proxies: SideInput = None) -> WLGPPredictor:
@@ -402,4 +404,6 @@ class WLGPPredictor(Predictor):
     def predict_dist(self, archs: np.ndarray, *, curves: SideInput = None, train_losses: SideInput = None,
                      proxies: SideInput = None) -> tuple[np.ndarray, np.ndarray]:
         """Predictive mean and std (observation noise included) in target units, each ``(n,)``."""
-        return self.scaler_.inverse_dist(*self._latent(archs))
+        mean, std = self._latent(archs)
+        assert std is not None  # asked with_std
+        return self.scaler_.inverse_dist(mean, std)

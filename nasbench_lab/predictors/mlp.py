@@ -87,6 +87,14 @@ class EnsemblePredictor(Predictor):
     """
 
     probabilistic: ClassVar[bool] = True
+    k: int
+    steps: int
+    min_epochs: int
+    batch_size: int
+    lr: float
+    weight_decay: float
+    log_error: bool
+    seed: int
 
     def _inputs(self, archs: np.ndarray) -> tuple:
         """Torch tensors of the archs, each with the arch on axis 0."""
@@ -152,6 +160,117 @@ class EnsemblePredictor(Predictor):
         """Mean and standard deviation over members, in target units, each ``(n,)``."""
         members = self._members(archs)
         return self.scaler_.inverse_dist(members.mean(axis=0), members.std(axis=0))
+
+
+class MLPEnsemble:
+    """An ensemble of independently initialised ReLU MLPs (two hidden layers) trained full-batch with Adam.
+
+    Plain numpy, no torch: every member trains at once as batched matrix products, and all weights,
+    gradients and Adam moments live in one flat float32 buffer each, so an Adam step is a handful of
+    array operations whatever the number of layers. Targets are standardised internally. This is the
+    ensemble the search strategies (BANANAS, NPENAS, PNAS) refit at every batch: small data (tens to
+    hundreds of archs), many refits.
+
+    Args:
+        rng: source of the initial weights.
+        n_members: ensemble size.
+        hidden: width of each of the two hidden layers.
+        epochs: full-batch Adam steps.
+        lr: Adam learning rate.
+        weight_decay: L2 penalty on the weights (not the biases).
+    """
+
+    def __init__(self, rng: np.random.Generator, *, n_members: int = 5, hidden: int = 32, epochs: int = 200,
+                 lr: float = 0.01, weight_decay: float = 1e-4) -> None:
+        self.rng = rng
+        self.n_members, self.hidden, self.epochs, self.lr, self.weight_decay = n_members, hidden, epochs, lr, weight_decay
+        self.flat_: np.ndarray | None = None  # every weight, one float32 buffer (set by fit)
+        self.params_: list[np.ndarray] = []  # views of flat_: w1, b1, w2, b2, w3, b3
+
+    def _shapes(self, d: int) -> list[tuple[int, int, int]]:
+        e, h = self.n_members, self.hidden
+        return [(e, d, h), (e, 1, h), (e, h, h), (e, 1, h), (e, h, 1), (e, 1, 1)]
+
+    @staticmethod
+    def _views(flat: np.ndarray, shapes: list[tuple[int, int, int]]) -> list[np.ndarray]:
+        out, start = [], 0
+        for shape in shapes:
+            size = int(np.prod(shape))
+            out.append(flat[start : start + size].reshape(shape))
+            start += size
+        return out
+
+    def _init_weights(self, d: int) -> tuple[np.ndarray, list[np.ndarray]]:
+        """He-initialised weights and zero biases in one flat float32 buffer, and its views."""
+        shapes = self._shapes(d)
+        fan_in = [d, 1, self.hidden, 1, self.hidden, 1]
+        flat = np.empty(sum(int(np.prod(s)) for s in shapes), dtype=np.float32)
+        views = self._views(flat, shapes)
+        for i, (view, shape, fan) in enumerate(zip(views, shapes, fan_in)):
+            view[...] = self.rng.standard_normal(shape) * np.sqrt(2.0 / fan) if i % 2 == 0 else 0.0
+        return flat, views
+
+    def fit(self, x: np.ndarray, y: np.ndarray, *, warm_steps: int | None = None) -> MLPEnsemble:
+        """Train on features ``x`` (``(n, d)``) and targets ``y`` (``(n,)``); return ``self``.
+
+        Args:
+            x: features, shape ``(n, d)``.
+            y: targets, shape ``(n,)``.
+            warm_steps: if given and the ensemble was fitted before (on the same feature width),
+                continue from its weights for this many Adam steps (fresh moments) instead of
+                ``epochs`` steps from a new initialisation.
+        """
+        self.y_mean_, self.y_std_ = float(y.mean()), float(y.std()) or 1.0
+        x = np.asarray(x, dtype=np.float32)
+        t = ((y - self.y_mean_) / self.y_std_).astype(np.float32)
+        if warm_steps is not None and self.flat_ is not None and self.params_[0].shape[1] == x.shape[1]:
+            flat, params, steps = self.flat_, self.params_, warm_steps
+        else:
+            (flat, params), steps = self._init_weights(x.shape[1]), self.epochs
+        grad_flat = np.empty_like(flat)
+        grads = self._views(grad_flat, self._shapes(x.shape[1]))
+        m1, m2 = np.zeros_like(flat), np.zeros_like(flat)
+        for step in range(1, steps + 1):
+            self._grads(params, grads, x, t)
+            m1 *= 0.9
+            m1 += 0.1 * grad_flat
+            m2 *= 0.999
+            m2 += 0.001 * grad_flat * grad_flat
+            flat -= self.lr * (m1 / (1 - 0.9**step)) / (np.sqrt(m2 / (1 - 0.999**step)) + 1e-8)
+        self.flat_, self.params_ = flat, params
+        return self
+
+    def _grads(self, params: list[np.ndarray], out: list[np.ndarray], x: np.ndarray, t: np.ndarray) -> None:
+        """Gradients of the mean squared error plus weight decay, written into ``out``."""
+        w1, b1, w2, b2, w3, b3 = params
+        g_w1, g_b1, g_w2, g_b2, g_w3, g_b3 = out
+        z1 = x @ w1 + b1
+        a1 = np.maximum(z1, 0.0)
+        z2 = a1 @ w2 + b2
+        a2 = np.maximum(z2, 0.0)
+        out_ = (a2 @ w3 + b3)[..., 0]
+        g_out = (2.0 / len(t)) * (out_ - t)[..., None]  # (e, n, 1)
+        g_w3[...] = a2.transpose(0, 2, 1) @ g_out + self.weight_decay * w3
+        g_a2 = (g_out @ w3.transpose(0, 2, 1)) * (z2 > 0)
+        g_w2[...] = a1.transpose(0, 2, 1) @ g_a2 + self.weight_decay * w2
+        g_a1 = (g_a2 @ w2.transpose(0, 2, 1)) * (z1 > 0)
+        g_w1[...] = x.T @ g_a1 + self.weight_decay * w1
+        g_b1[...] = g_a1.sum(1, keepdims=True)
+        g_b2[...] = g_a2.sum(1, keepdims=True)
+        g_b3[...] = g_out.sum(1, keepdims=True)
+
+    def predict_members(self, x: np.ndarray) -> np.ndarray:
+        """Each member's prediction, shape ``(n_members, n)``, in target units."""
+        w1, b1, w2, b2, w3, b3 = self.params_
+        x = np.asarray(x, dtype=np.float32)
+        a1 = np.maximum(x @ w1 + b1, 0.0)
+        a2 = np.maximum(a1 @ w2 + b2, 0.0)
+        return (a2 @ w3 + b3)[..., 0].astype(np.float64) * self.y_std_ + self.y_mean_
+
+    def predict_dist(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Ensemble mean and standard deviation, each of shape ``(n,)``."""
+        preds = self.predict_members(x)
+        return preds.mean(0), preds.std(0)
 
 
 @register_predictor("bananas")

@@ -10,50 +10,45 @@ A spec file (see ``predictors/*.toml``)::
     kernel = "rbf"
     depths = [1, 2, 3]
 
-Every key is checked against the predictor's constructor: an unknown key, or a value whose type does
-not match the argument's default (bool, int, float, str, list), is a :class:`ConfigError` naming the
-TOML key. Value ranges and choices are checked by the predictor itself when it is fitted.
+Every key is checked against the predictor's constructor by the one validator of
+:mod:`nasbench_lab.config`: an unknown key, or a value whose type does not match the argument's default
+(bool, int, float, str, list), is a :class:`ConfigError` naming the TOML key. Value ranges and
+choices are checked by the predictor itself when it is fitted.
 """
 
 from __future__ import annotations
 
 import inspect
 import tomllib
+import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from nasbench_lab.config import check_value
 from nasbench_lab.errors import ConfigError
 from nasbench_lab.predictors.base import PREDICTORS, Predictor
 
 _TOP_KEYS = ("name", "description", "encoding", "params")
 
 
-def _type_name(value: Any) -> str:
-    return type(value).__name__
+def _hint_of(default: Any) -> Any:
+    """The type hint a TOML value must match: the constructor default's type (``Any`` without one)."""
+    if default is inspect.Parameter.empty or default is None:
+        return Any
+    if isinstance(default, (tuple, list)):
+        return tuple[Any, ...] if isinstance(default, tuple) else list[Any]
+    return type(default)
 
 
 def _coerce(key: str, value: Any, default: Any) -> Any:
-    """``value`` checked (and widened int -> float, list -> tuple) against ``default``'s type."""
-    if default is inspect.Parameter.empty or default is None:
+    """``value`` checked by :func:`nasbench_lab.config.check_value` against ``default``'s type (int -> float ...)."""
+    hint = _hint_of(default)
+    if hint not in (Any, bool, int, float, str) and typing.get_origin(hint) not in (tuple, list):
+        if not isinstance(value, hint):
+            raise ConfigError(f"{key}: must be a {hint.__name__}, got {value!r}")
         return value
-    if isinstance(default, bool):
-        ok = isinstance(value, bool)
-    elif isinstance(default, int):
-        ok = isinstance(value, int) and not isinstance(value, bool)
-    elif isinstance(default, float):
-        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-        value = float(value) if ok else value
-    elif isinstance(default, str):
-        ok = isinstance(value, str)
-    elif isinstance(default, (list, tuple)):
-        ok = isinstance(value, (list, tuple))
-        value = type(default)(value) if ok else value
-    else:
-        ok = isinstance(value, type(default))
-    if not ok:
-        raise ConfigError(f"{key}: expected {_type_name(default)}, got {_type_name(value)} {value!r}")
-    return value
+    return check_value(key, value, hint)
 
 
 def _check_params(name: str, params: dict[str, Any], prefix: str) -> dict[str, Any]:
@@ -87,8 +82,7 @@ class PredictorSpec:
     source: Path | None = None
 
     def __post_init__(self) -> None:
-        if not isinstance(self.name, str):
-            raise ConfigError(f"name: expected str, got {_type_name(self.name)}")
+        check_value("name", self.name, str)
         PREDICTORS.get(self.name)  # raises ConfigError listing the known names
         object.__setattr__(self, "params", _check_params(self.name, dict(self.params), "params."))
 
@@ -104,13 +98,8 @@ class PredictorSpec:
             raise ConfigError(f"{unknown[0]}: unknown key; a predictor spec has {', '.join(_TOP_KEYS)}")
         if "name" not in data:
             raise ConfigError("name: missing; give the registered predictor name, e.g. name = \"gp\"")
-        params = data.get("params", {})
-        if not isinstance(params, dict):
-            raise ConfigError(f"params: expected a table, got {_type_name(params)}")
-        description = data.get("description", "")
-        if not isinstance(description, str):
-            raise ConfigError(f"description: expected str, got {_type_name(description)}")
-        params = dict(params)
+        params = check_value("params", data.get("params", {}), dict[str, Any])
+        description = check_value("description", data.get("description", ""), str)
         if "encoding" in data:
             if "encoding" in params:
                 raise ConfigError("encoding: given both at the top level and in [params]; keep one")

@@ -69,6 +69,7 @@ class Strategy(ABC):
     """
 
     uses_proxies: ClassVar[bool] = False
+    multi_fidelity: ClassVar[bool] = False  # True: may ask for fewer epochs than max_epochs
 
     def __init__(self, rng: np.random.Generator, *, max_epochs: int = 1, proxy_oracle: ProxyOracle | None = None) -> None:
         self.rng = rng

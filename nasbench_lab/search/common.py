@@ -1,16 +1,15 @@
-"""Shared machinery of the search strategies: validated parameters, the one-hot table, unseen sampling,
-the told history and the ask/tell loop over a table of objective values.
+"""Shared machinery of the search strategies: typed parameters, unseen sampling and mutation, the
+told history and the ask/tell loop over a table of objective values.
 
 Every strategy is built as ``Cls(rng, *, max_epochs, proxy_oracle, **params)`` where ``params`` come
-from a study spec. :class:`ConfiguredStrategy` declares its parameters once, in ``PARAMS``, as
-:class:`Param` entries; the constructor fills defaults, refuses unknown names and checks types and
-ranges, raising :class:`~nasbench_lab.errors.ConfigError` naming the bad parameter.
+from a study spec. :class:`ConfiguredStrategy` builds them into the strategy's frozen ``Params``
+dataclass (:mod:`nasbench_lab.config`), which fills defaults, refuses unknown names and checks types
+and ranges, raising :class:`~nasbench_lab.errors.ConfigError` naming the bad parameter.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, ClassVar
@@ -18,94 +17,40 @@ from typing import Any, ClassVar
 import numpy as np
 
 from nasbench_lab import space
+from nasbench_lab.config import Config
 from nasbench_lab.errors import ConfigError
 from nasbench_lab.search.base import Observation, Proposal, ProxyOracle, Strategy
 
-N_ONEHOT = space.N_EDGES * space.N_OPS  # 30
-
 
 @dataclass(frozen=True)
-class Param:
-    """One constructor parameter of a strategy.
-
-    Attributes:
-        default: value used when the spec does not give one.
-        kind: ``"int"``, ``"float"``, ``"str"``, ``"bool"``, ``"dict"`` or ``"callable"``.
-        low: smallest allowed value (numbers only), inclusive.
-        high: largest allowed value (numbers only), inclusive.
-        choices: allowed values (strings only).
-        optional: whether ``None`` is allowed.
-        doc: one line for the strategy guide.
-    """
-
-    default: Any
-    kind: str
-    low: float | None = None
-    high: float | None = None
-    choices: tuple[str, ...] | None = None
-    optional: bool = False
-    doc: str = ""
-
-    def check(self, owner: str, name: str, value: Any) -> Any:
-        """Return ``value`` converted to this parameter's kind.
-
-        Raises:
-            ConfigError: wrong type or out of range; the message names ``owner`` and ``name``.
-        """
-        if value is None:
-            if self.optional:
-                return None
-            raise ConfigError(f"{owner}: parameter {name!r} must be given (it cannot be None)")
-        where = f"{owner}: parameter {name!r}"
-        if self.kind == "int":
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-                raise ConfigError(f"{where} must be an integer, got {value!r}")
-            value = int(value)
-        elif self.kind == "float":
-            if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-                raise ConfigError(f"{where} must be a number, got {value!r}")
-            value = float(value)
-            if not np.isfinite(value):
-                raise ConfigError(f"{where} must be finite, got {value!r}")
-        elif self.kind == "str":
-            if not isinstance(value, str):
-                raise ConfigError(f"{where} must be a string, got {value!r}")
-            if self.choices is not None and value not in self.choices:
-                raise ConfigError(f"{where} must be one of {', '.join(self.choices)}; got {value!r}")
-        elif self.kind == "bool":
-            if not isinstance(value, bool):
-                raise ConfigError(f"{where} must be true or false, got {value!r}")
-        elif self.kind == "dict":
-            if not isinstance(value, dict):
-                raise ConfigError(f"{where} must be a table of settings, got {value!r}")
-            value = dict(value)
-        elif self.kind == "callable" and not callable(value):
-            raise ConfigError(f"{where} must be callable, got {value!r}")
-        if self.low is not None and value < self.low:
-            raise ConfigError(f"{where} must be >= {self.low:g}, got {value!r}")
-        if self.high is not None and value > self.high:
-            raise ConfigError(f"{where} must be <= {self.high:g}, got {value!r}")
-        return value
+class NoParams(Config):
+    """The parameters of a strategy that takes none."""
 
 
 class ConfiguredStrategy(Strategy):
-    """A :class:`Strategy` whose keyword parameters are declared in ``PARAMS`` and validated.
+    """A :class:`Strategy` whose keyword parameters are a typed, validated :class:`Config`.
 
-    Each validated parameter becomes an attribute of the same name. Subclasses call
-    ``super().__init__`` first and then build their state.
+    Each subclass names its parameter dataclass in ``Params`` (and narrows the type of
+    :attr:`params` to it); the constructor builds it from ``**params``, refusing unknown names,
+    wrong types and out-of-range values. Subclasses call ``super().__init__`` first.
 
     Args:
         rng: the only source of randomness.
         max_epochs: number of curve columns of the full-fidelity recipe.
         proxy_oracle: zero-cost proxy oracle (only strategies with ``uses_proxies`` call it).
-        **params: the strategy's own parameters (see ``PARAMS``).
+        **params: the strategy's own parameters (the fields of ``Params``).
+
+    Attributes:
+        params: the validated parameters.
+        owner: the registered name, used in error messages.
 
     Raises:
         ConfigError: an unknown parameter, or a value of the wrong type or range.
     """
 
-    PARAMS: ClassVar[dict[str, Param]] = {}
+    Params: ClassVar[type[Config]] = NoParams
     proposes_repeats: ClassVar[bool] = False  # True: may re-propose an evaluated (arch, epochs)
+    params: Config
 
     def __init__(
         self,
@@ -115,44 +60,22 @@ class ConfiguredStrategy(Strategy):
         proxy_oracle: ProxyOracle | None = None,
         **params: Any,
     ) -> None:
-        owner = getattr(type(self), "registry_name", type(self).__name__)
+        owner = str(getattr(type(self), "registry_name", type(self).__name__))
         if not isinstance(rng, np.random.Generator):
             raise ConfigError(f"{owner}: rng must be a numpy.random.Generator, got {type(rng).__name__}")
         if isinstance(max_epochs, bool) or not isinstance(max_epochs, (int, np.integer)) or max_epochs < 1:
             raise ConfigError(f"{owner}: max_epochs must be a positive integer, got {max_epochs!r}")
         super().__init__(rng, max_epochs=int(max_epochs), proxy_oracle=proxy_oracle)
-        unknown = sorted(set(params) - set(self.PARAMS))
-        if unknown:
-            known = ", ".join(sorted(self.PARAMS)) or "none"
-            raise ConfigError(f"{owner}: unknown parameter {unknown[0]!r}; known parameters: {known}")
-        for name, spec in self.PARAMS.items():
-            setattr(self, name, spec.check(owner, name, params.get(name, spec.default)))
         self.owner = owner
-
-
-# --------------------------------------------------------------------------- encodings
-@lru_cache(maxsize=1)
-def onehot_table() -> np.ndarray:
-    """One-hot encoding of every NB201 arch, shape ``(15625, 30)``; column ``edge * 5 + op``."""
-    ops = space.ops_matrix(space.all_indices()).astype(np.int64)
-    table = np.zeros((space.N_ARCHS, N_ONEHOT), dtype=np.float64)
-    rows = np.arange(space.N_ARCHS)[:, None]
-    table[rows, np.arange(space.N_EDGES)[None, :] * space.N_OPS + ops] = 1.0
-    table.setflags(write=False)
-    return table
+        self.params = self.Params.from_table(params, key_prefix=f"{owner}.")
 
 
 @lru_cache(maxsize=1)
 def all_ops() -> np.ndarray:
-    """Op ids of every NB201 arch, shape ``(15625, 6)``, int64."""
+    """Op ids of every NB201 arch, shape ``(15625, 6)``, int64 (read-only)."""
     table = space.ops_matrix(space.all_indices()).astype(np.int64)
     table.setflags(write=False)
     return table
-
-
-def encode(indices: np.ndarray) -> np.ndarray:
-    """One-hot features of ``indices``, shape ``(n, 30)``."""
-    return onehot_table()[np.asarray(indices, dtype=np.int64)]
 
 
 # --------------------------------------------------------------------------- bookkeeping
@@ -223,16 +146,7 @@ def mutate_unseen(rng: np.random.Generator, parent: int, seen: np.ndarray, tries
     return random_unseen(rng, seen)
 
 
-_CODE_WEIGHTS = np.array([space.N_OPS ** (space.N_EDGES - 1 - e) for e in range(space.N_EDGES)], dtype=np.int64)
-
-
-@lru_cache(maxsize=1)
-def _rank_of_code() -> np.ndarray:
-    """NB201 index of every product-order code, shape ``(15625,)``."""
-    codes = all_ops() @ _CODE_WEIGHTS
-    rank = np.empty(space.N_ARCHS, dtype=np.int64)
-    rank[codes] = np.arange(space.N_ARCHS)
-    return rank
+_WEIGHTS = [space.N_OPS ** (space.N_EDGES - 1 - e) for e in range(space.N_EDGES)]  # product-order code
 
 
 @lru_cache(maxsize=1)
@@ -241,12 +155,11 @@ def _python_tables() -> tuple[list[list[int]], list[int], list[int]]:
 
     Plain lists make the per-proposal mutation a few list lookups instead of numpy calls.
     """
-    ops = all_ops().tolist()
-    codes = (all_ops() @ _CODE_WEIGHTS).tolist()
-    return ops, codes, _rank_of_code().tolist()
-
-
-_WEIGHTS = [int(w) for w in _CODE_WEIGHTS]
+    ops = all_ops()
+    codes = ops @ np.asarray(_WEIGHTS, dtype=np.int64)
+    rank = np.empty(space.N_ARCHS, dtype=np.int64)
+    rank[codes] = np.arange(space.N_ARCHS)
+    return ops.tolist(), codes.tolist(), rank.tolist()
 
 
 def mutate_index(rng: np.random.Generator, parent: int) -> int:
@@ -277,8 +190,9 @@ def neighbours_of(index: int) -> list[int]:
 
 
 def index_from_ops(ops: np.ndarray) -> int:
-    """NB201 index of one op vector of shape ``(6,)``."""
-    return int(_rank_of_code()[int(np.asarray(ops, dtype=np.int64) @ _CODE_WEIGHTS)])
+    """NB201 index of one op vector of shape ``(6,)`` (ops in 0..4; not checked, for hot loops)."""
+    _, _, rank = _python_tables()
+    return rank[sum(int(o) * w for o, w in zip(ops, _WEIGHTS))]
 
 
 def mutation_pool(rng: np.random.Generator, parents: np.ndarray, size: int, seen: np.ndarray) -> np.ndarray:
@@ -386,5 +300,3 @@ def run_on_table(strategy: Strategy, objective: np.ndarray, n_queries: int) -> l
         archs.append(proposal.arch)
     return archs
 
-
-PredictorFactory = Callable[[], Any]

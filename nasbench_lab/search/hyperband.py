@@ -13,20 +13,30 @@ Early stopping with a learning-curve predictor (``curve_predictor``, a registere
 fitted on their curves truncated to a rung's length, and promotions from that rung rank archs by the
 predicted final value instead of the value at the rung, so runs predicted to end poorly stop early.
 (Without observed curves, e.g. a runner that sends none, promotions use the values at the rung.)
+
+With ``max_epochs < eta * min_epochs`` (e.g. a table with one curve column) there is a single
+bracket that trains every arch to ``max_epochs``: plain random search, with a logged warning. A study
+refuses these strategies at load when its table records the objective only at the last column
+(:func:`nasbench_lab.study.simulator.refuse_missing_fidelities`).
 """
 
 from __future__ import annotations
 
+import logging
+from dataclasses import dataclass
 from math import ceil, floor, log
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
 from nasbench_lab import space
+from nasbench_lab.config import Config, setting
 from nasbench_lab.errors import ConfigError
 from nasbench_lab.search.base import Observation, Proposal, register_strategy
-from nasbench_lab.search.bo import make_predictor_factory
-from nasbench_lab.search.common import ConfiguredStrategy, History, Param, observed_value, proposal_arch, random_unseen
+from nasbench_lab.search.bo import PredictorFactory, make_predictor_factory
+from nasbench_lab.search.common import ConfiguredStrategy, History, observed_value, proposal_arch, random_unseen
+
+logger = logging.getLogger(__name__)
 
 
 def bracket_schedule(s: int, s_max: int, eta: int, max_epochs: int) -> list[tuple[int, int]]:
@@ -39,24 +49,39 @@ def bracket_schedule(s: int, s_max: int, eta: int, max_epochs: int) -> list[tupl
     return rungs
 
 
+@dataclass(frozen=True)
+class HalvingParams(Config):
+    """Parameters of :class:`SuccessiveHalving` and :class:`Hyperband`."""
+
+    eta: int = setting(3, low=2, doc="keep the best 1/eta of each rung")
+    min_epochs: int = setting(1, low=1, doc="fewest epochs any arch is trained")
+    curve_predictor: str | None = setting(None, doc="registered learning-curve predictor for early stopping")
+    curve_predictor_params: dict[str, Any] = setting({}, doc="constructor arguments of that predictor")
+    curve_min_train: int = setting(5, low=2, doc="full runs needed before the curve predictor is used")
+
+
 class _Halving(ConfiguredStrategy):
     """Shared rung bookkeeping of successive halving and Hyperband."""
 
-    PARAMS = {
-        "eta": Param(3, "int", low=2, doc="keep the best 1/eta of each rung"),
-        "min_epochs": Param(1, "int", low=1, doc="fewest epochs any arch is trained"),
-        "curve_predictor": Param(None, "str", optional=True, doc="registered learning-curve predictor for early stopping"),
-        "curve_predictor_params": Param({}, "dict", doc="constructor arguments of that predictor"),
-        "curve_min_train": Param(5, "int", low=2, doc="full runs needed before the curve predictor is used"),
-    }
+    Params: ClassVar[type[Config]] = HalvingParams
+    params: HalvingParams
     cycle_brackets = True
+    multi_fidelity = True
 
     def __init__(self, rng: np.random.Generator, **kwargs: Any) -> None:
         super().__init__(rng, **kwargs)
-        if self.min_epochs > self.max_epochs:
-            raise ConfigError(f"{self.owner}: parameter 'min_epochs' ({self.min_epochs}) exceeds max_epochs ({self.max_epochs})")
-        self.s_max = floor(log(self.max_epochs / self.min_epochs) / log(self.eta) + 1e-9)
-        self._factory = make_predictor_factory(self.curve_predictor, self.curve_predictor_params) if self.curve_predictor else None
+        p = self.params
+        if p.min_epochs > self.max_epochs:
+            raise ConfigError(f"{self.owner}.min_epochs: must be <= the table's {self.max_epochs} curve epochs, "
+                              f"got {p.min_epochs}")
+        self.s_max = floor(log(self.max_epochs / p.min_epochs) / log(p.eta) + 1e-9)
+        if self.s_max == 0:
+            logger.warning("%s: max_epochs / min_epochs = %d / %d is below eta = %d, so every arch is trained to the "
+                           "full %d epochs: this runs as plain random search", self.owner, self.max_epochs,
+                           p.min_epochs, p.eta, self.max_epochs)
+        self._factory: PredictorFactory | None = (
+            make_predictor_factory(p.curve_predictor, p.curve_predictor_params) if p.curve_predictor else None
+        )
         self.history = History()  # full-fidelity observations only
         self._sampled = np.zeros(space.N_ARCHS, dtype=bool)
         self._curves: dict[int, np.ndarray] = {}  # full curves of archs trained to max_epochs
@@ -84,7 +109,7 @@ class _Halving(ConfiguredStrategy):
         else:
             self._bracket += 1
             s = self.s_max - (self._bracket % (self.s_max + 1)) if self.cycle_brackets else self.s_max
-            self._rungs, self._rung = bracket_schedule(s, self.s_max, self.eta, self.max_epochs), 0
+            self._rungs, self._rung = bracket_schedule(s, self.s_max, self.params.eta, self.max_epochs), 0
             self._members = []
             for _ in range(self._rungs[0][0]):
                 arch = random_unseen(self.rng, self._sampled)
@@ -97,12 +122,13 @@ class _Halving(ConfiguredStrategy):
         values = np.array([self._results[a] for a in known])
         epochs = self._rungs[self._rung - 1][1]
         have_curves = all(self._partial.get(a, np.empty(0)).size >= epochs for a in known)
-        if self._factory is not None and len(self._curves) >= self.curve_min_train and have_curves:
+        if self._factory is not None and len(self._curves) >= self.params.curve_min_train and have_curves:
             values = self._predicted_final(known, self._rungs[self._rung - 1][1])
         order = np.argsort(-values, kind="stable")[:keep]
         return [known[i] for i in order]
 
     def _predicted_final(self, archs: list[int], epochs: int) -> np.ndarray:
+        assert self._factory is not None  # only called with a curve predictor
         train = np.array(list(self._curves), dtype=np.int64)
         curves = np.stack([self._curves[a][:epochs] for a in train])
         finals = np.array([self._curves[a][-1] for a in train])

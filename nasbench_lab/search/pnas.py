@@ -13,7 +13,7 @@ level       edges assigned             expansions per beam member
 ==========  =========================  ======================================
 
 Edges not yet assigned stay ``none``. At level 1 every expansion is evaluated. At each later level a
-predictor ensemble (:class:`~nasbench_lab.search.bananas.MLPEnsemble` or a registered predictor with
+predictor ensemble (:class:`~nasbench_lab.predictors.mlp.MLPEnsemble` or a registered predictor with
 ``predict``), refitted on all observations before the level, ranks every unseen expansion of every
 beam member; the ``beam_size`` best-ranked are evaluated, and the ``beam_size`` best archs by observed
 value among the level's expansions (new and previously seen) form the next beam. After level 4 the
@@ -23,22 +23,22 @@ space, repeat.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from itertools import product
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
 from nasbench_lab import space
-from nasbench_lab.search.bananas import MLPEnsemble, features
+from nasbench_lab.config import Config, setting
 from nasbench_lab.search.base import Observation, Proposal, register_strategy
-from nasbench_lab.search.bo import make_predictor_factory
 from nasbench_lab.search.common import (
     HistoryStrategy,
-    Param,
     all_ops,
     index_from_ops,
     random_unseen,
 )
+from nasbench_lab.search.surrogates import Surrogate, SurrogateParams
 
 # Edge positions (space.EDGES order) assigned at each level.
 LEVELS: tuple[tuple[int, ...], ...] = ((3,), (0, 4), (1, 5), (2,))
@@ -55,26 +55,26 @@ def expand(parents: np.ndarray, edges: tuple[int, ...]) -> np.ndarray:
     return np.fromiter(out, dtype=np.int64, count=len(out))
 
 
+@dataclass(frozen=True)
+class PnasParams(SurrogateParams):
+    """Parameters of :class:`ProgressiveSearch`: the surrogate's (with BANANAS's path encoding), and the beam."""
+
+    encoding: str = setting("live_path", doc="registered dense encoding fed to the MLP ensemble (live_path, onehot, ...)")
+    beam_size: int = setting(10, low=1, doc="archs evaluated per level and kept in the beam")
+
+
 @register_strategy("pnas")
 class ProgressiveSearch(HistoryStrategy):
     """Progressive beam search with a predictor ensemble ranking each level's expansions."""
 
-    PARAMS = {
-        "beam_size": Param(10, "int", low=1, doc="archs evaluated per level and kept in the beam"),
-        "encoding": Param("path", "str", choices=("path", "onehot"), doc="features of the MLP ensemble"),
-        "n_members": Param(5, "int", low=1, doc="ensemble size"),
-        "hidden": Param(32, "int", low=1, doc="hidden width of each MLP"),
-        "epochs": Param(200, "int", low=1, doc="full-batch Adam steps per fit"),
-        "lr": Param(0.01, "float", low=1e-6, doc="Adam learning rate"),
-        "predictor": Param(None, "str", optional=True, doc="registered predictor instead of the MLP ensemble"),
-        "predictor_params": Param({}, "dict", doc="constructor arguments of that predictor"),
-    }
+    Params: ClassVar[type[Config]] = PnasParams
+    params: PnasParams
 
     def __init__(self, rng: np.random.Generator, **kwargs: Any) -> None:
         super().__init__(rng, **kwargs)
         self._value: dict[int, float] = {}
         self._queue: list[int] = []
-        self._factory = make_predictor_factory(self.predictor, self.predictor_params) if self.predictor else None
+        self.surrogate = Surrogate(self.params, self.rng)
         self.level = 0  # levels completed (planned); len(LEVELS) means the greedy phase
         self.beam = np.zeros(1, dtype=np.int64)
         self.beam[0] = index_from_ops(np.zeros(space.N_EDGES, dtype=np.int64))
@@ -93,7 +93,7 @@ class ProgressiveSearch(HistoryStrategy):
             known = [a for a in self._level_archs.tolist() if a in self._value]
             if known:
                 known.sort(key=lambda a: -self._value[a])
-                self.beam = np.asarray(known[: self.beam_size], dtype=np.int64)
+                self.beam = np.asarray(known[: self.params.beam_size], dtype=np.int64)
         if self.level < len(LEVELS):
             cands = expand(self.beam, LEVELS[self.level])
             self._level_archs = cands
@@ -106,17 +106,11 @@ class ProgressiveSearch(HistoryStrategy):
         self._queue = [int(a) for a in chosen[::-1]]
 
     def _top(self, cands: np.ndarray) -> np.ndarray:
-        if cands.size <= self.beam_size or len(self.history) < 2:
-            return cands[: self.beam_size]
-        return cands[np.argsort(-self._predict(cands), kind="stable")[: self.beam_size]]
-
-    def _predict(self, cands: np.ndarray) -> np.ndarray:
+        beam_size = self.params.beam_size
+        if cands.size <= beam_size or len(self.history) < 2:
+            return cands[:beam_size]
         archs, values = self.history.arrays()
-        if self._factory is not None:
-            return np.asarray(self._factory().fit(archs, values).predict(cands), dtype=np.float64)
-        ens = MLPEnsemble(self.rng, n_members=self.n_members, hidden=self.hidden, epochs=self.epochs, lr=self.lr)
-        ens.fit(features(archs, self.encoding), values)
-        return ens.predict_dist(features(cands, self.encoding))[0]
+        return cands[np.argsort(-self.surrogate.predict(archs, values, cands), kind="stable")[:beam_size]]
 
     def tell(self, proposal: Proposal, observation: Observation) -> None:
         """Record the observation; the beam is chosen when the level is exhausted."""

@@ -8,16 +8,17 @@ as seen when asked, so several outstanding asks never collide.
 from __future__ import annotations
 
 from collections import deque
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 import numpy as np
 
 from nasbench_lab import space
+from nasbench_lab.config import Config, setting
 from nasbench_lab.errors import ConfigError
 from nasbench_lab.search.base import Observation, Proposal, register_strategy
 from nasbench_lab.search.common import (
     HistoryStrategy,
-    Param,
     draw_below,
     mutate_unseen,
     neighbours_of,
@@ -28,8 +29,6 @@ from nasbench_lab.search.common import (
 @register_strategy("random")
 class RandomSearch(HistoryStrategy):
     """Uniform random search without repeats (Bergstra & Bengio 2012; NB201's RS baseline)."""
-
-    PARAMS = {}
 
     def __init__(self, rng: np.random.Generator, **kwargs: Any) -> None:
         super().__init__(rng, **kwargs)
@@ -48,6 +47,26 @@ class RandomSearch(HistoryStrategy):
         return self._propose(arch)
 
 
+@dataclass(frozen=True)
+class EvolutionParams(Config):
+    """Parameters of :class:`RegularisedEvolution`."""
+
+    population: int = setting(10, low=2, doc="population size (NB201: 10)")
+    sample_size: int = setting(3, low=1, doc="tournament size; must be <= population")
+
+    def check(self) -> None:
+        """The tournament cannot be larger than the population."""
+        if self.sample_size > self.population:
+            raise ConfigError(f"sample_size: must be <= population ({self.population}), got {self.sample_size}")
+
+
+@dataclass(frozen=True)
+class LocalSearchParams(Config):
+    """Parameters of :class:`LocalSearch`."""
+
+    n_init: int = setting(10, low=1, doc="random archs evaluated before the first climb")
+
+
 @register_strategy("evolution")
 class RegularisedEvolution(HistoryStrategy):
     """Regularised (aging) evolution, REA (Real et al. 2019), as used as a baseline by NB201.
@@ -58,23 +77,18 @@ class RegularisedEvolution(HistoryStrategy):
     Told archs that were not asked (a warm start) join the population the same way.
     """
 
-    PARAMS = {
-        "population": Param(10, "int", low=2, doc="population size (NB201: 10)"),
-        "sample_size": Param(3, "int", low=1, doc="tournament size; must be <= population"),
-    }
+    Params: ClassVar[type[Config]] = EvolutionParams
+    params: EvolutionParams
 
     def __init__(self, rng: np.random.Generator, **kwargs: Any) -> None:
         super().__init__(rng, **kwargs)
-        if self.sample_size > self.population:
-            raise ConfigError(
-                f"{self.owner}: parameter 'sample_size' ({self.sample_size}) must be <= population ({self.population})"
-            )
-        self._members: deque[tuple[int, float]] = deque(maxlen=self.population)
+        self._members: deque[tuple[int, float]] = deque(maxlen=self.params.population)
         self._n_asked = 0
 
     def ask(self) -> Proposal:
         """A random arch while the population fills, then a mutation of a tournament winner."""
-        if len(self._members) < self.population and self._n_asked < self.population:
+        population = self.params.population
+        if len(self._members) < population and self._n_asked < population:
             arch = random_unseen(self.rng, self._asked)
         else:
             arch = mutate_unseen(self.rng, self._tournament(), self._asked)
@@ -85,7 +99,7 @@ class RegularisedEvolution(HistoryStrategy):
         members = list(self._members)
         if not members:  # every initial proposal is still outstanding
             return random_unseen(self.rng, self._asked)
-        m, k = len(members), min(self.sample_size, len(members))
+        m, k = len(members), min(self.params.sample_size, len(members))
         while True:  # k distinct members, drawn by rejection (one draw for the k picks when m**k is small)
             if m**k < 2**40:
                 code = draw_below(self.rng, m**k)
@@ -113,9 +127,8 @@ class LocalSearch(HistoryStrategy):
     from one fresh random arch.
     """
 
-    PARAMS = {
-        "n_init": Param(10, "int", low=1, doc="random archs evaluated before the first climb"),
-    }
+    Params: ClassVar[type[Config]] = LocalSearchParams
+    params: LocalSearchParams
 
     def __init__(self, rng: np.random.Generator, **kwargs: Any) -> None:
         super().__init__(rng, **kwargs)
@@ -134,7 +147,7 @@ class LocalSearch(HistoryStrategy):
     def _plan(self) -> None:
         """Refill the queue: start, climb to the best neighbour, or restart at a local optimum."""
         if self.incumbent is None and not self._batch.size:
-            n = self.n_init if not self.history else 1
+            n = self.params.n_init if not self.history else 1
             self._batch = np.array([self._fresh() for _ in range(n)], dtype=np.int64)
             self._queue = [int(a) for a in self._batch[::-1]]
             return

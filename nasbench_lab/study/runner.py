@@ -27,7 +27,7 @@ from nasbench_lab.study.manifest import start_manifest, write_manifest
 from nasbench_lab.study.report import StudyOutcome, report_study, write_outputs
 from nasbench_lab.study.rerun import Rerun, RerunPlan, plan_rerun, remove_study_files, rerun_note
 from nasbench_lab.study.results import UnitResult, load_units, unit_path, write_atomic
-from nasbench_lab.study.simulator import build_strategy, run_unit
+from nasbench_lab.study.simulator import build_strategy, refuse_missing_fidelities, run_unit
 from nasbench_lab.study.spec import StudySpec, strategy_class
 from nasbench_lab.study.table import StudyTable, study_table
 
@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 
 def _check_strategies(spec: StudySpec, table: StudyTable) -> None:
     """Build every strategy once so that bad parameters fail before any work starts."""
+    refuse_missing_fidelities(spec, table)
     for i, entry in enumerate(spec.strategies):
         if getattr(strategy_class(entry.name), "uses_proxies", False) and spec.proxy is None:
             raise ConfigError(f"strategies[{i}] ({entry.name}) uses a zero-cost proxy: add a [proxy] table naming one")

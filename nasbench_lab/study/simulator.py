@@ -154,6 +154,32 @@ def build_strategy(spec: StudySpec, label: str, rng: np.random.Generator, max_ep
         raise ConfigError(f"strategies[{spec.labels.index(label)}] ({entry.name}): {exc}") from None
 
 
+def refuse_missing_fidelities(spec: StudySpec, table: StudyTable) -> None:
+    """Refuse multi-fidelity strategies when the objective has no values before the last curve column.
+
+    A table imported from final accuracies (e.g. a CSV at epoch 200) has a curve of many columns of
+    which only the last is recorded; successive halving would fail at its first short run.
+
+    Raises:
+        ConfigError: naming the strategy's TOML entry and what to do instead.
+    """
+    picky = [i for i, entry in enumerate(spec.strategies) if strategy_class(entry.name).multi_fidelity]
+    if not picky or table.n_epochs == 1:
+        return
+    metric = spec.objective.metric
+    curves = table.bench.curves_many(np.arange(space.N_ARCHS), table.dataset, metric, seed="mean",
+                                     recipe=table.recipe.name, missing="nan")
+    trained = ~np.isnan(curves[:, -1])
+    partial = trained & np.isnan(curves[:, :-1]).any(axis=1)
+    if partial.any():
+        i = picky[0]
+        raise ConfigError(
+            f"strategies[{i}] ({spec.strategies[i].name}) trains archs for fewer epochs, but {metric} of "
+            f"{table.dataset}/{table.recipe.name} is missing before the last of its {table.n_epochs} curve columns "
+            f"for {int(partial.sum())} of {int(trained.sum())} trained archs: use a full-fidelity strategy or a "
+            "benchmark with whole learning curves")
+
+
 def run_unit(spec: StudySpec, label: str, seed: int) -> UnitResult:
     """Run the search of strategy ``label`` with seed value ``seed`` to the end of its budget.
 

@@ -49,6 +49,7 @@ from pathlib import Path
 from typing import Any
 
 from nasbench_lab.benchmark.schema import CURVE_METRICS
+from nasbench_lab.config import Config, check_value, setting
 from nasbench_lab.errors import ConfigError
 from nasbench_lab.search.base import STRATEGIES, Strategy
 
@@ -56,44 +57,23 @@ SEED_MODES: tuple[str, ...] = ("random", "mean")
 
 
 # --------------------------------------------------------------------------- checks
-def _check(key: str, value: Any, kind: str, *, low: float | None = None, choices: tuple[str, ...] | None = None) -> Any:
-    """``value`` converted to ``kind`` (``int``, ``float``, ``str``, ``bool``), or a ConfigError naming ``key``."""
-    if kind == "int":
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ConfigError(f"{key} must be an integer, got {value!r}")
-    elif kind == "float":
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ConfigError(f"{key} must be a number, got {value!r}")
-        value = float(value)
-        if value != value or value in (float("inf"), float("-inf")):
-            raise ConfigError(f"{key} must be finite, got {value!r}")
-    elif kind == "str":
-        if not isinstance(value, str) or not value:
-            raise ConfigError(f"{key} must be a non-empty string, got {value!r}")
-        if choices is not None and value not in choices:
-            raise ConfigError(f"{key} must be one of {', '.join(choices)}; got {value!r}")
-    elif kind == "bool" and not isinstance(value, bool):
-        raise ConfigError(f"{key} must be true or false, got {value!r}")
-    if low is not None and value < low:
-        raise ConfigError(f"{key} must be >= {low:g}, got {value!r}")
+def _check(key: str, value: Any, hint: Any, *, low: float | None = None) -> Any:
+    """``value`` checked against ``hint`` by :func:`nasbench_lab.config.check_value`; strings must not be empty."""
+    value = check_value(key, value, hint, low=low)
+    if isinstance(value, str) and not value:
+        raise ConfigError(f"{key}: must be a non-empty string")
     return value
 
 
 def _table(key: str, value: Any) -> dict[str, Any]:
     if not isinstance(value, Mapping):
-        raise ConfigError(f"{key} must be a table, got {value!r}")
+        raise ConfigError(f"{key}: must be a table, got {value!r}")
     return dict(value)
-
-
-def _refuse_unknown(prefix: str, table: Mapping[str, Any], known: tuple[str, ...]) -> None:
-    unknown = sorted(set(table) - set(known))
-    if unknown:
-        raise ConfigError(f"unknown key {prefix}{unknown[0]}; valid keys: {', '.join(known)}")
 
 
 # --------------------------------------------------------------------------- sections
 @dataclass(frozen=True)
-class BudgetSpec:
+class BudgetSpec(Config):
     """The budget of every unit: it stops at the first limit reached.
 
     Attributes:
@@ -105,22 +85,19 @@ class BudgetSpec:
         ConfigError: neither limit given, or a limit out of range.
     """
 
-    queries: int | None = None
-    seconds: float | None = None
+    queries: int | None = setting(None, low=1, doc="queries per unit")
+    seconds: float | None = setting(None, doc="simulated seconds per unit")
 
-    def __post_init__(self) -> None:
+    def check(self) -> None:
+        """At least one limit, and a positive time."""
         if self.queries is None and self.seconds is None:
             raise ConfigError("budget needs queries and/or seconds (e.g. [budget] queries = 100)")
-        if self.queries is not None:
-            _check("budget.queries", self.queries, "int", low=1)
-        if self.seconds is not None:
-            object.__setattr__(self, "seconds", _check("budget.seconds", self.seconds, "float"))
-            if self.seconds <= 0:
-                raise ConfigError(f"budget.seconds must be > 0, got {self.seconds!r}")
+        if self.seconds is not None and self.seconds <= 0:
+            raise ConfigError(f"seconds: must be > 0, got {self.seconds!r}")
 
 
 @dataclass(frozen=True)
-class ObjectiveSpec:
+class ObjectiveSpec(Config):
     """What strategies observe.
 
     Attributes:
@@ -130,16 +107,12 @@ class ObjectiveSpec:
             ``"mean"``: the mean over seeds.
     """
 
-    metric: str = "valid_acc"
-    seed: str = "random"
-
-    def __post_init__(self) -> None:
-        _check("objective.metric", self.metric, "str", choices=CURVE_METRICS)
-        _check("objective.seed", self.seed, "str", choices=SEED_MODES)
+    metric: str = setting("valid_acc", choices=CURVE_METRICS)
+    seed: str = setting("random", choices=SEED_MODES)
 
 
 @dataclass(frozen=True)
-class ReportedSpec:
+class ReportedSpec(Config):
     """What the study reports for the incumbent (mean over seeds, last evaluation point).
 
     Attributes:
@@ -150,20 +123,13 @@ class ReportedSpec:
             reported dataset's only recipe).
     """
 
-    metric: str = "test_acc"
-    dataset: str | None = None
-    recipe: str | None = None
-
-    def __post_init__(self) -> None:
-        _check("reported.metric", self.metric, "str", choices=CURVE_METRICS)
-        if self.dataset is not None:
-            _check("reported.dataset", self.dataset, "str")
-        if self.recipe is not None:
-            _check("reported.recipe", self.recipe, "str")
+    metric: str = setting("test_acc", choices=CURVE_METRICS)
+    dataset: str | None = setting(None)
+    recipe: str | None = setting(None)
 
 
 @dataclass(frozen=True)
-class ProxySpec:
+class ProxySpec(Config):
     """A zero-cost proxy oracle offered to strategies that use one.
 
     Attributes:
@@ -172,12 +138,8 @@ class ProxySpec:
             each arch is charged once per unit.
     """
 
-    name: str
-    charge: bool = True
-
-    def __post_init__(self) -> None:
-        _check("proxy.name", self.name, "str")
-        _check("proxy.charge", self.charge, "bool")
+    name: str = setting(doc="the zero-cost proxy to offer")
+    charge: bool = setting(True)
 
 
 @dataclass(frozen=True)
@@ -226,13 +188,13 @@ class StudySpec:
     proxy: ProxySpec | None = None
 
     def __post_init__(self) -> None:
-        _check("name", self.name, "str")
-        _check("dataset", self.dataset, "str")
-        _check("seed", self.seed, "int", low=0)
+        _check("name", self.name, str)
+        _check("dataset", self.dataset, str)
+        _check("seed", self.seed, int, low=0)
         if not self.seeds:
             raise ConfigError("seeds must name at least one seed")
         for i, s in enumerate(self.seeds):
-            _check(f"seeds[{i}]", s, "int", low=0)
+            _check(f"seeds[{i}]", s, int, low=0)
         if len(set(self.seeds)) != len(self.seeds):
             raise ConfigError("seeds must not repeat a seed value")
         if not self.strategies:
@@ -285,30 +247,23 @@ def _strategy_spec(i: int, table: Any) -> StrategySpec:
     table = _table(key, table)
     if "name" not in table:
         raise ConfigError(f"{key}.name is missing: name a registered strategy")
-    name = _check(f"{key}.name", table.pop("name"), "str")
-    label = _check(f"{key}.label", table.pop("label", name), "str")
+    name = _check(f"{key}.name", table.pop("name"), str)
+    label = _check(f"{key}.label", table.pop("label", name), str)
     try:
         cls = strategy_class(name)
     except ConfigError as exc:
         raise ConfigError(f"{key}.name: {exc}") from None
-    declared = getattr(cls, "PARAMS", None)
-    if declared is not None:  # strategies built on ConfiguredStrategy declare their parameters
-        for param, value in table.items():
-            if param not in declared:
-                raise ConfigError(
-                    f"unknown key {key}.{param}: strategy {name!r} takes {', '.join(sorted(declared)) or 'no parameters'}"
-                )
-            try:
-                table[param] = declared[param].check(name, param, value)
-            except ConfigError as exc:
-                raise ConfigError(f"{key}.{param}: {exc}") from None
+    declared = getattr(cls, "Params", None)
+    if declared is not None:  # strategies built on ConfiguredStrategy type their parameters
+        params = declared.from_table(table, key_prefix=f"{key}.")
+        table = {param: getattr(params, param) for param in table}  # as given, converted (int -> float ...)
     return StrategySpec(name=name, label=label, params=table)
 
 
 def _seeds(value: Any) -> tuple[int, ...]:
     if isinstance(value, list):
         return tuple(value)
-    count = _check("seeds", value, "int", low=1)
+    count = _check("seeds", value, int, low=1)
     return tuple(range(count))
 
 
@@ -325,27 +280,31 @@ def spec_from_dict(data: Mapping[str, Any], *, name: str = "study", base_dir: Pa
     """
     top = ("name", "benchmark", "dataset", "recipe", "seeds", "seed", "objective", "reported", "budget", "proxy", "strategies")
     data = dict(data)
-    _refuse_unknown("", data, top)
+    unknown = sorted(set(data) - set(top))
+    if unknown:
+        raise ConfigError(f"{unknown[0]}: unknown key; valid keys: {', '.join(top)}")
     for key in ("dataset", "budget", "strategies"):
         if key not in data:
             raise ConfigError(f"{key} is missing from the spec")
     sections: dict[str, Any] = {}
-    for key, cls in (("objective", ObjectiveSpec), ("reported", ReportedSpec), ("budget", BudgetSpec), ("proxy", ProxySpec)):
+    section_types: tuple[tuple[str, type[Config]], ...] = (
+        ("objective", ObjectiveSpec), ("reported", ReportedSpec), ("budget", BudgetSpec), ("proxy", ProxySpec))
+    for key, cls in section_types:
         if key in data:
-            table = _table(key, data[key])
-            _refuse_unknown(f"{key}.", table, tuple(f.name for f in dataclasses.fields(cls)))
-            if cls is ProxySpec and "name" not in table:
-                raise ConfigError("proxy.name is missing: name the zero-cost proxy to offer")
-            sections[key] = cls(**table)
+            try:
+                sections[key] = cls.from_table(_table(key, data[key]), key_prefix=f"{key}.")
+            except ConfigError as exc:  # rules across fields name the section
+                message = str(exc)
+                raise ConfigError(message if message.startswith(f"{key}") else f"{key}: {message}") from None
     if not isinstance(data["strategies"], list):
         raise ConfigError("strategies must be an array of tables ([[strategies]])")
     benchmark = data.get("benchmark")
     if benchmark is not None:
-        benchmark = str(((base_dir or Path.cwd()) / _check("benchmark", benchmark, "str")).resolve())
+        benchmark = str(((base_dir or Path.cwd()) / _check("benchmark", benchmark, str)).resolve())
     return StudySpec(
-        name=_check("name", data.get("name", name), "str"),
-        dataset=_check("dataset", data["dataset"], "str"),
-        recipe=None if data.get("recipe") is None else _check("recipe", data["recipe"], "str"),
+        name=_check("name", data.get("name", name), str),
+        dataset=_check("dataset", data["dataset"], str),
+        recipe=None if data.get("recipe") is None else _check("recipe", data["recipe"], str),
         benchmark=benchmark,
         seeds=_seeds(data.get("seeds", 10)),
         seed=data.get("seed", 0),

@@ -72,7 +72,7 @@ def test_bad_files(tmp_path: Path) -> None:
 
 def test_make_predictor_checks_types() -> None:
     assert make_predictor("xgb", max_depth=3).max_depth == 3
-    with pytest.raises(ConfigError, match="max_depth: expected int"):
+    with pytest.raises(ConfigError, match="max_depth: must be an integer"):
         make_predictor("xgb", max_depth="3")
     with pytest.raises(ConfigError, match="no argument 'depth'"):
         make_predictor("xgb", depth=3)

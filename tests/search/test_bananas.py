@@ -1,39 +1,28 @@
-"""Tests of nasbench_lab/search/bananas.py: path encoding, MLP ensemble, BANANAS and NPENAS."""
+"""Tests of nasbench_lab/search/bananas.py: BANANAS and NPENAS."""
 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from nasbench_lab import space
-from nasbench_lab.search.bananas import Bananas, MLPEnsemble, Npenas, path_encoding
-from nasbench_lab.search.common import encode, onehot_table, run_on_table
+from nasbench_lab.encodings import encode, space_table
+from nasbench_lab.errors import ConfigError
+from nasbench_lab.search.bananas import Bananas, Npenas
+from nasbench_lab.search.common import run_on_table
+from nasbench_lab.search.surrogates import features
 
 _rng = np.random.default_rng(5)
-OBJECTIVE = 80 + 2 * onehot_table() @ _rng.normal(size=30) + _rng.normal(0, 0.2, space.N_ARCHS)
+OBJECTIVE = 80 + 2 * space_table("onehot") @ _rng.normal(size=30) + _rng.normal(0, 0.2, space.N_ARCHS)
 OPS = space.ops_matrix(space.all_indices())
 
 
-def index(ops: tuple[int, ...]) -> int:
-    return space.Arch(ops).index
-
-
-def test_path_encoding_counts_live_input_output_paths():
-    conv = index((3, 3, 3, 3, 3, 3))
-    assert path_encoding([conv]).sum() == 4  # 0-3, 0-1-3, 0-2-3, 0-1-2-3 all live
-    only_direct = index((0, 0, 0, 2, 0, 0))
-    enc = path_encoding([only_direct])[0]
-    assert enc.sum() == 1 and enc[1] == 1  # path 0-3 carrying nor_conv_1x1 (op 2 -> live code 1)
-    assert path_encoding([index((0,) * 6)]).sum() == 0
-    assert path_encoding(space.all_indices()).shape == (space.N_ARCHS, 100)
-
-
-def test_mlp_ensemble_learns_a_linear_target_and_reports_spread():
-    rng = np.random.default_rng(0)
-    train, held = rng.choice(space.N_ARCHS, 200, replace=False), rng.choice(space.N_ARCHS, 500, replace=False)
-    ens = MLPEnsemble(np.random.default_rng(1), epochs=300).fit(encode(train), OBJECTIVE[train])
-    mean, std = ens.predict_dist(encode(held))
-    assert np.corrcoef(mean, OBJECTIVE[held])[0, 1] > 0.9
-    assert (std > 0).all()
+def test_features_are_rows_of_the_registered_encodings():
+    archs = np.array([0, 6111, 15624])
+    assert np.array_equal(features(archs, "live_path"), encode("live_path", archs))
+    assert np.array_equal(features(archs, "onehot"), encode("onehot", archs))
+    with pytest.raises(ConfigError, match="encoding: no encoding named 'paths'"):
+        Bananas(np.random.default_rng(0), encoding="paths")
 
 
 def test_bananas_beats_random_search_on_a_smooth_objective():

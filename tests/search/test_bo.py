@@ -6,13 +6,14 @@ import numpy as np
 import pytest
 
 from nasbench_lab import space
+from nasbench_lab.encodings import space_table
 from nasbench_lab.errors import ConfigError
 from nasbench_lab.search.base import Observation
 from nasbench_lab.search.bo import BayesianOptimisation
-from nasbench_lab.search.common import onehot_table, run_on_table
+from nasbench_lab.search.common import run_on_table
 
 _rng = np.random.default_rng(7)
-OBJECTIVE = 80 + 2 * onehot_table() @ _rng.normal(size=30) + _rng.normal(0, 0.2, space.N_ARCHS)
+OBJECTIVE = 80 + 2 * space_table("onehot") @ _rng.normal(size=30) + _rng.normal(0, 0.2, space.N_ARCHS)
 TOP = np.quantile(OBJECTIVE, 0.999)
 
 

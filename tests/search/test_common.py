@@ -1,4 +1,4 @@
-"""Tests of nasbench_lab/search/common.py: parameter validation, one-hot table, mutation helpers."""
+"""Tests of nasbench_lab/search/common.py: typed parameters, mutation helpers, history, the table loop."""
 
 from __future__ import annotations
 
@@ -12,21 +12,21 @@ from nasbench_lab.errors import ConfigError
 from nasbench_lab.search.base import Observation, Proposal
 from nasbench_lab.search.common import (
     HistoryStrategy,
-    Param,
+    all_ops,
+    index_from_ops,
     mutate_index,
     mutation_pool,
     neighbours_of,
-    onehot_table,
     random_unseen,
     run_on_table,
 )
+from nasbench_lab.search.simple import EvolutionParams, RegularisedEvolution
 
 
-def test_onehot_table_marks_one_op_per_edge():
-    table = onehot_table()
-    assert table.shape == (space.N_ARCHS, 30) and (table.sum(1) == 6).all()
-    arch = space.Arch((4, 0, 1, 2, 3, 4))
-    assert np.flatnonzero(table[arch.index]).tolist() == [4, 5, 11, 17, 23, 29]
+def test_ops_table_and_index_from_ops_invert_each_other():
+    assert np.array_equal(all_ops(), space.ops_matrix(space.all_indices()))
+    for index in (0, 1, 6111, 15624):
+        assert index_from_ops(all_ops()[index]) == index
 
 
 def test_mutate_index_draws_each_neighbour_uniformly():
@@ -49,16 +49,15 @@ def test_random_unseen_and_mutation_pool_avoid_seen_archs():
     assert set(space.neighbour_indices(10)[20:].tolist()) <= set(pool.tolist())
 
 
-def test_param_checks_name_the_parameter():
-    with pytest.raises(ConfigError, match="'size'.*integer"):
-        Param(1, "int").check("x", "size", 1.5)
-    with pytest.raises(ConfigError, match="'size'.*>= 1"):
-        Param(1, "int", low=1).check("x", "size", 0)
-    with pytest.raises(ConfigError, match="'kind'.*one of a, b"):
-        Param("a", "str", choices=("a", "b")).check("x", "kind", "c")
-    with pytest.raises(ConfigError, match="'flag'"):
-        Param(True, "bool").check("x", "flag", 1)
-    assert Param(0.5, "float").check("x", "rate", 2) == 2.0
+def test_strategy_parameters_are_a_typed_frozen_dataclass():
+    rea = RegularisedEvolution(np.random.default_rng(0), population=20)
+    assert rea.params == EvolutionParams(population=20, sample_size=3)
+    with pytest.raises(ConfigError, match=r"^evolution.sample_size: must be <= population \(10\)"):
+        RegularisedEvolution(np.random.default_rng(0), sample_size=11)
+    with pytest.raises(ConfigError, match="^evolution.population: must be an integer"):
+        RegularisedEvolution(np.random.default_rng(0), population=2.5)
+    with pytest.raises(ConfigError, match="^evolution.size: unknown key; valid keys: population, sample_size"):
+        RegularisedEvolution(np.random.default_rng(0), size=3)
 
 
 def test_neighbours_of_equals_space_neighbour_indices():

@@ -13,9 +13,9 @@ import pytest
 
 import nasbench_lab.search  # noqa: F401  (registers every strategy)
 from nasbench_lab import space
+from nasbench_lab.encodings import space_table
 from nasbench_lab.errors import ConfigError
 from nasbench_lab.search.base import STRATEGIES, Observation, Proposal
-from nasbench_lab.search.common import onehot_table
 
 MAX_EPOCHS = 4
 N_QUERIES = 30
@@ -23,7 +23,7 @@ N_QUERIES = 30
 LIGHT = {"bananas": {"epochs": 30}, "npenas": {"epochs": 30}, "pnas": {"epochs": 30}, "zc_warmstart": {"pool_size": 200}}
 
 _rng = np.random.default_rng(1234)
-FINAL = onehot_table() @ _rng.normal(0, 1, 30) + _rng.normal(0, 0.3, space.N_ARCHS)
+FINAL = space_table("onehot") @ _rng.normal(0, 1, 30) + _rng.normal(0, 0.3, space.N_ARCHS)
 CURVES = FINAL[:, None] * (1 - 0.5 ** np.arange(1, MAX_EPOCHS + 1))[None, :]
 PROXY = FINAL + _rng.normal(0, 1.0, space.N_ARCHS)
 

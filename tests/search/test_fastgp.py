@@ -7,10 +7,11 @@ import pytest
 import torch
 from scipy import optimize
 
+from nasbench_lab.encodings import space_table
 from nasbench_lab.search import fastgp
-from nasbench_lab.search.common import all_ops, onehot_table
+from nasbench_lab.search.common import all_ops
 
-X = onehot_table()
+X = space_table("onehot").astype(np.float64)
 
 
 def synthetic_data(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:

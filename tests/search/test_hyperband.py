@@ -79,3 +79,19 @@ def test_curve_predictor_ranks_promotions_by_predicted_final_value(monkeypatch):
 def test_min_epochs_beyond_max_is_an_error():
     with pytest.raises(ConfigError, match="min_epochs"):
         SuccessiveHalving(np.random.default_rng(0), max_epochs=3, min_epochs=4)
+
+
+@pytest.mark.parametrize("name", ["successive_halving", "hyperband"])
+def test_single_curve_column_runs_as_full_fidelity_search_with_a_warning(name: str, caplog: pytest.LogCaptureFixture) -> None:
+    from nasbench_lab.search.base import STRATEGIES
+
+    with caplog.at_level("WARNING"):
+        strategy = STRATEGIES.get(name)(np.random.default_rng(0), max_epochs=1)
+    assert "plain random search" in caplog.text
+    asked = []
+    for _ in range(20):
+        p = strategy.ask()
+        assert p.epochs == 1
+        strategy.tell(p, Observation(float(p.arch % 7), 1.0, np.array([float(p.arch % 7)])))
+        asked.append(p.arch)
+    assert len(set(asked)) == 20 and len(strategy.history) == 20

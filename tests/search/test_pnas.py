@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 
 from nasbench_lab import space
+from nasbench_lab.encodings import space_table
 from nasbench_lab.search.base import Observation
-from nasbench_lab.search.common import onehot_table
 from nasbench_lab.search.pnas import LEVELS, ProgressiveSearch, expand
 
 _rng = np.random.default_rng(3)
-OBJECTIVE = 80 + 2 * onehot_table() @ _rng.normal(size=30)
+OBJECTIVE = 80 + 2 * space_table("onehot") @ _rng.normal(size=30)
 OPS = space.ops_matrix(space.all_indices())
 EMPTY = space.Arch((0,) * 6).index
 

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from nasbench_lab.config import Config, setting
 from nasbench_lab.search.base import Observation, Proposal, Strategy
-from nasbench_lab.search.common import ConfiguredStrategy, Param
+from nasbench_lab.search.common import ConfiguredStrategy
 from nasbench_lab.study.spec import BudgetSpec, StrategySpec, StudySpec
 
 
@@ -32,10 +34,16 @@ class Scripted(Strategy):
         self.told.append((proposal, observation))
 
 
+@dataclass(frozen=True)
+class KnobsParams(Config):
+    population: int = setting(10, low=2)
+    mode: str = setting("a", choices=("a", "b"))
+
+
 class Knobs(ConfiguredStrategy):
     """A strategy with declared parameters, for the spec checks."""
 
-    PARAMS = {"population": Param(10, "int", low=2), "mode": Param("a", "str", choices=("a", "b"))}
+    Params = KnobsParams
 
     def ask(self) -> Proposal:
         return Proposal(int(self.rng.integers(15625)))

@@ -114,6 +114,25 @@ def test_strategy_refusing_its_parameters_fails_before_work(bench_path: Path, tm
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("name", ["successive_halving", "hyperband"])
+def test_halving_on_final_accuracies_only_is_refused_before_work(name: str, tmp_path: Path) -> None:
+    """A table imported from final accuracies (only the last of 200 curve columns): refused at load, not mid-study."""
+    from nasbench_lab.benchmark.importers import ColumnMap, import_table
+
+    csv = tmp_path / "final.csv"
+    csv.write_text("arch,valid,test\n" + "".join(f"{a},{50 + a % 40},{51 + a % 40}\n" for a in range(15625)))
+    bench = tmp_path / "final.h5"
+    import_table(csv, bench, [ColumnMap.parse(t, "c10") for t in ("valid=valid_acc", "test=test_acc")],
+                 recipe="nb201-200", epoch=200, seed=0)
+    spec = StudySpec(name="f", dataset="c10", benchmark=str(bench), budget=BudgetSpec(queries=20), seeds=(0,),
+                     strategies=(StrategySpec("random", "random"), StrategySpec(name, "halving")))
+    with pytest.raises(ConfigError, match=rf"strategies\[1\] \({name}\) trains archs for fewer epochs.*full-fidelity"):
+        run_study(spec, tmp_path / "o", progress=False)
+    assert not (tmp_path / "o" / "units").exists()
+    spec = dataclasses.replace(spec, strategies=spec.strategies[:1])
+    assert run_study(spec, tmp_path / "o2", progress=False).complete  # full-fidelity search runs on it
+
+
 def test_ray_executor_gives_the_same_trajectory(bench_path: Path, tmp_path: Path) -> None:
     pytest.importorskip("ray")
     spec = make_spec(bench_path, seeds=(0,), strategies=(StrategySpec("random", "random"),))
