@@ -15,9 +15,10 @@ from typing import Protocol
 import numpy as np
 
 from nasbench_lab.benchmark.errors import MissingEntryError, NoResultsError
-from nasbench_lab.benchmark.schema import ARCH_METRICS, CURVE_METRICS, MAXIMISED, METRICS
+from nasbench_lab.benchmark.schema import ARCH_METRICS, CURVE_METRICS, METRICS
 from nasbench_lab.benchmark.table import RecipeTable
 from nasbench_lab.errors import ConfigError
+from nasbench_lab.objectives import is_maximised
 from nasbench_lab.space import N_ARCHS
 
 SeedSpec = int | str | None
@@ -241,7 +242,7 @@ class QueryEngine:
         values = self.values(np.arange(N_ARCHS), dataset, metric, epoch, seed, recipe, None, "nan")
         if np.isnan(values).all():
             raise NoResultsError(f"no arch has a value of {metric} for dataset {dataset!r}: fill the benchmark first")
-        pick = np.nanargmax if metric in MAXIMISED else np.nanargmin
+        pick = np.nanargmax if is_maximised(metric) else np.nanargmin
         i = int(pick(values))
         return i, float(values[i])
 

@@ -50,8 +50,7 @@ METRIC_RANGES: dict[str, tuple[float, float]] = {
     **{name: (0.0, math.inf) for name in ("train_loss", "valid_loss", "test_loss", "train_time", "eval_time")},
     **{name: (0.0, math.inf) for name in ARCH_METRICS},
 }
-# Metrics where larger is better; everything else is minimised when asking for "best".
-MAXIMISED: frozenset[str] = frozenset({"train_acc", "valid_acc", "test_acc"})
+# Which metrics are maximised is known in one place: nasbench_lab.objectives.
 
 
 @dataclass(frozen=True)

@@ -374,7 +374,7 @@ class Benchmark:
     def best(
         self, dataset: str, metric: str, recipe: str | None = None, epoch: int = -1, seed: int | str = "mean"
     ) -> tuple[int, float]:
-        """The arch with the best value (max for ``schema.MAXIMISED`` metrics, else min) among archs with one.
+        """The arch with the best value among archs with one: max or min as :func:`nasbench_lab.objectives.direction` says.
 
         Ties go to the smallest index.
 

@@ -13,8 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from nasbench_lab.benchmark.schema import MAXIMISED
 from nasbench_lab.errors import ConfigError
+from nasbench_lab.objectives import is_maximised
 
 log = logging.getLogger(__name__)
 
@@ -126,7 +126,7 @@ def load_data(bench: Any, protocol: Protocol, *, need_curves: bool, need_proxies
     archs = every[ok]
     _check_enough(archs, protocol, need_curves)
     data = EvaluationData(
-        archs=archs, y=y_all[ok], maximise=protocol.metric in MAXIMISED, eval_points=points,
+        archs=archs, y=y_all[ok], maximise=is_maximised(protocol.metric), eval_points=points,
         full_cost=np.asarray(bench.cost_many(archs, ds, recipe=rc, missing="nan"), dtype=np.float64), fidelities=fids,
     )
     if need_curves:

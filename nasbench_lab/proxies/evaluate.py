@@ -15,6 +15,7 @@ import numpy as np
 from scipy import stats
 
 from nasbench_lab.errors import ConfigError
+from nasbench_lab.objectives import is_maximised
 
 
 @dataclass(frozen=True)
@@ -40,17 +41,19 @@ class ProxyCorrelation:
     mean_time: float
 
 
-def correlate(scores: np.ndarray, accuracy: np.ndarray, top_fraction: float = 0.1) -> tuple[int, float, float, float, float]:
+def correlate(scores: np.ndarray, accuracy: np.ndarray, top_fraction: float = 0.1,
+              maximise: bool = True) -> tuple[int, float, float, float, float]:
     """``(n, spearman, kendall, spearman_top, kendall_top)`` of ``scores`` vs ``accuracy`` (shape ``(n,)``).
 
     Pairs with a NaN on either side are left out; a correlation that is undefined (fewer than 3
-    pairs, or a constant side) is NaN.
+    pairs, or a constant side) is NaN. The top archs are the largest ``accuracy`` values, or the
+    smallest ones with ``maximise=False`` (a loss).
     """
     if not 0 < top_fraction <= 1:
         raise ConfigError(f"top fraction must be in (0, 1], got {top_fraction}")
     keep = np.isfinite(scores) & np.isfinite(accuracy)
     s, a = scores[keep], accuracy[keep]
-    top = np.argsort(-a, kind="stable")[: max(int(math.ceil(top_fraction * len(a))), 0)]
+    top = np.argsort(-a if maximise else a, kind="stable")[: max(int(math.ceil(top_fraction * len(a))), 0)]
 
     def pair(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
         if len(x) < 3 or np.ptp(x) == 0 or np.ptp(y) == 0:
@@ -105,7 +108,8 @@ def evaluate_proxies(
             scores = bench.proxy(indices, dataset, name, recipe, missing="nan")
             times = bench.proxy_time(indices, dataset, name, recipe, missing="nan")
             computed = np.isfinite(times)
-            n, rho, tau, rho_top, tau_top = correlate(np.where(computed, scores, np.nan), acc, top_fraction)
+            n, rho, tau, rho_top, tau_top = correlate(np.where(computed, scores, np.nan), acc, top_fraction,
+                                                         is_maximised(metric))
             out.append(ProxyCorrelation(
                 proxy=name, n=n, n_undefined=int((computed & ~np.isfinite(scores)).sum()),
                 spearman=rho, kendall_tau=tau, spearman_top=rho_top, kendall_tau_top=tau_top,

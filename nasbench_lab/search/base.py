@@ -20,7 +20,8 @@ from nasbench_lab.registry import Registry
 STRATEGIES: Registry[type[Strategy]] = Registry(
     "strategy",
     autoload=tuple(
-        f"nasbench_lab.search.{m}" for m in ("simple", "bo", "bananas", "hyperband", "pnas", "reinforce", "zc_warmstart")
+        f"nasbench_lab.search.{m}"
+        for m in ("simple", "bo", "bananas", "hyperband", "pnas", "reinforce", "zc_warmstart", "multiobjective")
     ),
 )
 register_strategy = STRATEGIES.register

@@ -18,6 +18,7 @@ from typing import Any
 from nasbench_lab.errors import ConfigError
 from nasbench_lab.provenance import sha256_file, utc_now
 from nasbench_lab.study.folder import MANIFEST_FORMAT
+from nasbench_lab.study.mo_table import multi_manifest
 from nasbench_lab.study.results import write_atomic
 from nasbench_lab.study.spec import StudySpec
 from nasbench_lab.study.table import StudyTable
@@ -79,6 +80,8 @@ def start_manifest(spec: StudySpec, out: Path, table: StudyTable, *, resume: boo
             "metric": spec.reported.metric, "dataset": table.reported_dataset, "recipe": table.reported_recipe.name},
         "executor": executor, "workers": workers, **manifest_environment(),
     }
+    if spec.multi is not None:  # reported is a hypervolume or a weighted sum
+        manifest.update(multi_manifest(table, spec.multi))
     old_path = out / "manifest.json"
     has_units = any((out / "units").glob("*.json"))
     if has_units and not resume:

@@ -15,24 +15,27 @@ from typing import Any
 
 import numpy as np
 
+from nasbench_lab.objectives import reported_sign
 from nasbench_lab.study.results import UnitResult, group_units, regret
 
 
-def regret_by_query(group: Sequence[UnitResult], best: float) -> np.ndarray:
+def regret_by_query(group: Sequence[UnitResult], best: float, sign: float = 1.0) -> np.ndarray:
     """Regret of each unit at queries ``1..max_queries``, shape ``(n_seeds, max_queries)``.
+
+    ``sign`` is ``-1`` for a minimised reported metric (regret ``reported - best``).
 
     A unit that stopped early (time budget) keeps its last incumbent, so its regret is carried forward.
     """
     n = max(u.n_queries for u in group)
     out = np.empty((len(group), n))
     for i, u in enumerate(group):
-        gap = regret(u.reported, best)
+        gap = regret(u.reported, best, sign)
         out[i, : u.n_queries] = gap
         out[i, u.n_queries:] = gap[-1]
     return out
 
 
-def regret_by_time(group: Sequence[UnitResult], best: float, grid: np.ndarray) -> np.ndarray:
+def regret_by_time(group: Sequence[UnitResult], best: float, grid: np.ndarray, sign: float = 1.0) -> np.ndarray:
     """Regret of each unit at simulated times ``grid``, shape ``(n_seeds, len(grid))``.
 
     NaN before a unit's first result (nothing has been found yet); the incumbent's regret afterwards.
@@ -41,7 +44,7 @@ def regret_by_time(group: Sequence[UnitResult], best: float, grid: np.ndarray) -
     for i, u in enumerate(group):
         pos = np.searchsorted(u.simulated_time, grid, side="right") - 1
         seen = pos >= 0
-        out[i, seen] = regret(u.reported, best)[pos[seen]]
+        out[i, seen] = regret(u.reported, best, sign)[pos[seen]]
     return out
 
 
@@ -75,11 +78,11 @@ def plot_regret(units: Iterable[UnitResult], best: float, stem: Path, *, metric:
     """
     grouped = group_units(units, order)
     return plot_regret_groups(grouped, dict.fromkeys(grouped, best), stem, ylabel=f"regret of {metric}", title=title,
-                              n_grid=n_grid)
+                              n_grid=n_grid, sign=reported_sign(metric))
 
 
 def plot_regret_groups(grouped: Mapping[str, Sequence[UnitResult]], best: Mapping[str, float], stem: Path, *,
-                       ylabel: str, title: str = "", n_grid: int = 256) -> list[Path]:
+                       ylabel: str, title: str = "", n_grid: int = 256, sign: float = 1.0) -> list[Path]:
     """Regret curves of labelled groups of units, each against its own best value, as PNG and PDF.
 
     The regret axis is logarithmic (symmetric-log, linear near 0, when a curve reaches 0); the time axis
@@ -92,6 +95,7 @@ def plot_regret_groups(grouped: Mapping[str, Sequence[UnitResult]], best: Mappin
         ylabel: label of the regret axes.
         title: the figure's title.
         n_grid: points of the simulated-time axis.
+        sign: ``-1`` when the reported metric is minimised (see :func:`~nasbench_lab.study.results.regret`).
 
     Returns:
         The files written.
@@ -109,7 +113,7 @@ def plot_regret_groups(grouped: Mapping[str, Sequence[UnitResult]], best: Mappin
     curves: list[np.ndarray] = []
     for label, group in grouped.items():
         name = label if same else f"{label} ({n_seeds[label]} seed{'' if n_seeds[label] == 1 else 's'})"
-        curves += _draw_strategy(ax_q, ax_t, name, list(group), timed[label], best[label], grid)
+        curves += _draw_strategy(ax_q, ax_t, name, list(group), timed[label], best[label], grid, sign)
     _style_axes(ax_q, ax_t, ylabel, t_min, t_max, curves)
     note = _band_note(set(n_seeds.values()))
     if len(grouped) > 6:  # many curves: the legend goes beside the panels, where it hides none
@@ -143,15 +147,15 @@ def _time_grid(timed: Mapping[str, list[UnitResult]], n_grid: int) -> tuple[np.n
 
 
 def _draw_strategy(ax_q: Any, ax_t: Any, label: str, group: list[UnitResult], timed: list[UnitResult],
-                   best: float, grid: np.ndarray) -> list[np.ndarray]:
+                   best: float, grid: np.ndarray, sign: float) -> list[np.ndarray]:
     """One strategy's regret bands on both axes; returns the lower and upper band edges it drew."""
-    mean, se = band(regret_by_query(group, best))
+    mean, se = band(regret_by_query(group, best, sign))
     x = np.arange(1, mean.size + 1)
     (line,) = ax_q.plot(x, mean, label=label)
     ax_q.fill_between(x, mean - se, mean + se, color=line.get_color(), alpha=0.2, linewidth=0)
     edges = [mean, mean + se]
     if timed:  # units without simulated time (tables without times) have no time curve
-        mean, se = band(regret_by_time(timed, best, grid))
+        mean, se = band(regret_by_time(timed, best, grid, sign))
         ax_t.plot(grid, mean, color=line.get_color())
         ax_t.fill_between(grid, mean - se, mean + se, color=line.get_color(), alpha=0.2, linewidth=0)
         edges += [mean, mean + se]

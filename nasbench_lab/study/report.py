@@ -29,9 +29,11 @@ from typing import Any
 import numpy as np
 
 from nasbench_lab.errors import NasbenchLabError
+from nasbench_lab.objectives import reported_sign
 from nasbench_lab.provenance import utc_now
 from nasbench_lab.study.folder import read_study
 from nasbench_lab.study.manifest import write_manifest
+from nasbench_lab.study.pareto_report import write_pareto_files
 from nasbench_lab.study.plots import plot_regret
 from nasbench_lab.study.results import (
     UnitResult,
@@ -84,13 +86,15 @@ def _mean_se(values: np.ndarray) -> tuple[float, float]:
     return mean, se
 
 
-def summarize(units: Iterable[UnitResult], best: float, order: Sequence[str] | None = None) -> list[StrategySummary]:
+def summarize(units: Iterable[UnitResult], best: float, order: Sequence[str] | None = None,
+              sign: float = 1.0) -> list[StrategySummary]:
     """One :class:`StrategySummary` per strategy.
 
     Args:
         units: finished units (any subset of the study).
         best: the best reported value in the table (regret zero).
         order: labels in display order (default: sorted).
+        sign: ``-1`` for a minimised reported metric (regret is ``reported - best``).
 
     Raises:
         NasbenchLabError: a unit has no queries.
@@ -100,24 +104,26 @@ def summarize(units: Iterable[UnitResult], best: float, order: Sequence[str] | N
         if any(u.n_queries == 0 for u in group):
             raise NasbenchLabError(f"strategy {label!r} has a unit without queries; rerun the study")
         final = np.array([u.reported[-1] for u in group])
-        aurc = np.array([float(np.mean(regret(u.reported, best))) for u in group])
+        aurc = np.array([float(np.mean(regret(u.reported, best, sign))) for u in group])
         out.append(StrategySummary(
-            label, len(group), *_mean_se(final), *_mean_se(regret(final, best)), *_mean_se(aurc),
+            label, len(group), *_mean_se(final), *_mean_se(regret(final, best, sign)), *_mean_se(aurc),
             float(np.mean([u.n_queries for u in group])),
             float(np.mean([u.simulated_time[-1] for u in group])),
         ))
     return out
 
 
-def wins_matrix(units: Iterable[UnitResult], order: Sequence[str] | None = None) -> tuple[list[str], np.ndarray]:
-    """Pairwise wins: ``wins[a, b]`` = seeds (run by both) where ``a``'s final reported value beats ``b``'s.
+def wins_matrix(units: Iterable[UnitResult], order: Sequence[str] | None = None,
+                sign: float = 1.0) -> tuple[list[str], np.ndarray]:
+    """Pairwise wins: ``wins[a, b]`` = seeds (run by both) where ``a``'s final reported value beats ``b``'s
+    (is larger, or smaller with ``sign = -1`` for a minimised metric).
 
     Returns:
         The labels and an int matrix of shape ``(n_strategies, n_strategies)`` (zero diagonal).
     """
     grouped = group_units(units, order)
     labels = list(grouped)
-    finals = [{u.seed: u.reported[-1] for u in grouped[s]} for s in labels]
+    finals = [{u.seed: sign * u.reported[-1] for u in grouped[s]} for s in labels]
     wins = np.zeros((len(labels), len(labels)), dtype=np.int64)
     for a in range(len(labels)):
         for b in range(len(labels)):
@@ -200,8 +206,9 @@ def write_study_files(out: Path, units: Sequence[UnitResult], best: float, order
         text = "(no unit has finished yet)\n"
         write_atomic(out / "summary.md", text)
         return text
-    rows = summarize(units, best, order)
-    labels, wins = wins_matrix(units, order)
+    sign = reported_sign(metric)
+    rows = summarize(units, best, order, sign)
+    labels, wins = wins_matrix(units, order, sign)
     text = summary_markdown(rows, labels, wins, metric=metric, partial=partial)
     write_atomic(out / "summary.csv", summary_csv(rows))
     write_atomic(out / "wins.csv", wins_csv(labels, wins))
@@ -252,6 +259,8 @@ def write_outputs(out: Path, manifest: dict[str, Any], units: list[UnitResult], 
     text = write_study_files(out, units, manifest["reported_best"]["value"], labels,
                              metric=manifest["reported_best"]["metric"], partial=len(units) < total,
                              trajectories=trajectories, title=plot_title(manifest))
+    if "pareto" in manifest:  # multi-objective: fronts, hypervolume curves, front plot
+        write_pareto_files(out, units, manifest)
     write_manifest(out / "manifest.json", manifest)
     return StudyOutcome(out=out, summary=text, units_done=len(units), units_total=total)
 

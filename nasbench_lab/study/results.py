@@ -100,17 +100,18 @@ class UnitResult:
         )
 
 
-def regret(reported: np.ndarray, best: float) -> np.ndarray:
-    """Regret of reported values: ``best - reported`` (``best``: the table's best reported value).
+def regret(reported: np.ndarray, best: float, sign: float = 1.0) -> np.ndarray:
+    """Regret of reported values: ``sign * (best - reported)`` (``best``: the table's best reported value).
 
     Args:
         reported: reported metric of incumbents, any shape.
         best: the best reported value in the table.
+        sign: ``-1`` for a minimised reported metric (``objectives.reported_sign``), so regret is never negative.
 
     Returns:
         An array of the shape of ``reported`` (zero where the table's best was found).
     """
-    return best - np.asarray(reported, dtype=np.float64)
+    return sign * (best - np.asarray(reported, dtype=np.float64))
 
 
 def write_atomic(path: Path, text: str) -> None:

@@ -20,6 +20,12 @@ Rules of the simulation (documented in ``docs/studies.md``):
 * **Incumbent.** The arch with the best observed objective so far (any fidelity; the earliest on a
   tie). Its reported metric (seed mean, last column of the reported recipe) is added by the runner
   after the unit finishes; the strategy never sees it.
+* **Directions.** Strategies see ``sign * value``: a minimised objective (a loss) is negated, so
+  larger is always better for them; the trajectory records the metric as measured.
+* **Objectives.** With ``[[objectives]]`` every query is a full-fidelity run of one drawn seed;
+  multi-objective strategies are told the oriented objective vector and the constraint slacks, and the
+  reported value is the hypervolume of the feasible archs queried so far (seed means); with
+  ``[scalarise]`` strategies see the weighted sum and the incumbent's weighted sum is reported.
 * **Budget.** A query is made while fewer than ``budget.queries`` were made and the clock is below
   ``budget.seconds``; the query that crosses the time limit counts in full (NB201's protocol).
 """
@@ -35,6 +41,9 @@ import numpy as np
 from nasbench_lab import space
 from nasbench_lab.errors import ConfigError, NasbenchLabError
 from nasbench_lab.search.base import Observation, Proposal, ProxyOracle, Strategy
+from nasbench_lab.search.multiobjective.base import VectorObservation
+from nasbench_lab.study.mo_spec import MultiObjectiveSpec
+from nasbench_lab.study.mo_table import objective_columns
 from nasbench_lab.study.results import UnitResult
 from nasbench_lab.study.spec import StudySpec, strategy_class
 from nasbench_lab.study.table import StudyTable, study_table
@@ -65,7 +74,8 @@ class Simulator:
         label: strategy label, for error messages.
     """
 
-    def __init__(self, table: StudyTable, rng: np.random.Generator, label: str) -> None:
+    def __init__(self, table: StudyTable, rng: np.random.Generator, label: str,
+                 multi: MultiObjectiveSpec | None = None) -> None:
         self.table = table
         self.rng = rng
         self.label = label
@@ -73,7 +83,11 @@ class Simulator:
         self.mean_seed = table.spec.objective.seed == "mean"
         self._paid: dict[int, int] = {}  # arch -> curve columns paid
         self._curves: dict[int, np.ndarray] = {}  # arch -> objective curve of its run
+        self._seeds: dict[int, int | str] = {}  # arch -> seed of its run ([[objectives]] studies)
         self._proxy_paid = np.zeros(space.N_ARCHS, dtype=bool)
+        self.sign = table.spec.objective.sign  # strategies see sign * value: larger is always better
+        self.multi = multi
+        self.columns = objective_columns(table, multi) if multi is not None else None
 
     def evaluate(self, proposal: Proposal) -> tuple[Observation, int]:
         """The observation of ``proposal`` and the curve columns it trained to; advances the clock.
@@ -83,6 +97,8 @@ class Simulator:
         """
         arch, epochs = self._check(proposal)
         arch = int(arch)
+        if self.columns is not None:
+            return self._evaluate_objectives(arch, epochs), epochs
         curve = self._curves.get(arch)
         if curve is None:
             seed = "mean" if self.mean_seed else self.table.draw_seed(arch, self.rng)
@@ -94,6 +110,29 @@ class Simulator:
                 f"{self.table.dataset}/{self.table.recipe.name} (NaN); strategy {self.label!r} cannot observe it: "
                 "search a recipe whose curves are complete, or ask for full-fidelity runs"
             )
+        cost = self._charge(arch, epochs)
+        return Observation(value=self.sign * value, cost=cost, curve=self.sign * curve[:epochs]), epochs
+
+    def _evaluate_objectives(self, arch: int, epochs: int) -> Observation:
+        """The observation of a study with ``[[objectives]]``: a vector (multi-objective) or a weighted sum."""
+        assert self.columns is not None and self.multi is not None
+        if epochs != self.table.n_epochs:
+            raise NasbenchLabError(f"strategy {self.label!r} asked for {epochs} of {self.table.n_epochs} curve columns: "
+                                   "studies with [[objectives]] evaluate full-fidelity runs only")
+        seed = self._seeds.get(arch)
+        if seed is None:
+            seed = self._seeds[arch] = "mean" if self.mean_seed else self.table.draw_seed(arch, self.rng)
+        raw, slack = self.columns.observe(arch, seed)
+        oriented = raw * self.columns.signs
+        cost = self._charge(arch, epochs)
+        scal = self.multi.scalarisation
+        if scal is not None:
+            value = float(scal.apply(oriented))
+            return Observation(value=value, cost=cost, curve=np.array([value]))
+        return VectorObservation.of(oriented, cost, slack=slack)
+
+    def _charge(self, arch: int, epochs: int) -> float:
+        """Advance the clock by what training ``arch`` to ``epochs`` columns costs beyond what it paid."""
         paid = self._paid.get(arch, 0)
         cost = 0.0
         if epochs > paid:
@@ -105,7 +144,7 @@ class Simulator:
                 )
             self._paid[arch] = epochs
             self.clock += cost  # stays NaN (unknown) once a cost is unknown
-        return Observation(value=value, cost=cost, curve=curve[:epochs].copy()), epochs
+        return cost
 
     def _check(self, proposal: Proposal) -> tuple[int, int]:
         if not isinstance(proposal, Proposal):
@@ -187,7 +226,7 @@ def run_unit(spec: StudySpec, label: str, seed: int) -> UnitResult:
     """
     table = study_table(spec)
     strategy_rng, objective_rng = unit_generators(spec, label, seed)
-    sim = Simulator(table, objective_rng, label)
+    sim = Simulator(table, objective_rng, label, spec.multi)
     strategy = build_strategy(spec, label, strategy_rng, table.n_epochs, sim.proxy_oracle)
     max_queries = spec.budget.queries or np.iinfo(np.int64).max
     max_seconds = spec.budget.seconds if spec.budget.seconds is not None else np.inf
@@ -211,21 +250,38 @@ def run_unit(spec: StudySpec, label: str, seed: int) -> UnitResult:
             best_value, best_arch = observation.value, int(proposal.arch)
         archs.append(int(proposal.arch))
         epochs.append(trained)
-        values.append(observation.value)
+        values.append(_recorded(sim, observation))
         clock.append(sim.clock)
         wall.append(time.perf_counter() - start)
         incumbent.append(best_arch)
     incumbents = np.asarray(incumbent, dtype=np.int64)
     return UnitResult(
         strategy=label, seed=seed, arch=np.asarray(archs, dtype=np.int64), epochs=np.asarray(epochs, dtype=np.int64),
-        objective=np.asarray(values, dtype=np.float64), reported=_reported(table, incumbents),
+        objective=np.asarray(values, dtype=np.float64),
+        reported=_reported(table, spec.multi, incumbents, np.asarray(archs, dtype=np.int64)),
         simulated_time=np.asarray(clock, dtype=np.float64), wall_time=np.asarray(wall, dtype=np.float64),
         incumbent=incumbents,
     )
 
 
-def _reported(table: StudyTable, incumbent: np.ndarray) -> np.ndarray:
-    """Reported metric of each step's incumbent (looked up once per distinct arch)."""
+def _recorded(sim: Simulator, observation: Observation) -> float:
+    """The trajectory's ``objective``: the metric as measured (un-negated), the first objective of a
+    multi-objective study, or the weighted sum of a scalarised one."""
+    if isinstance(observation, VectorObservation):
+        assert sim.columns is not None
+        return float(observation.values[0] * sim.columns.signs[0])
+    return observation.value if sim.columns is not None else sim.sign * observation.value
+
+
+def _reported(table: StudyTable, multi: MultiObjectiveSpec | None, incumbent: np.ndarray,
+              archs: np.ndarray) -> np.ndarray:
+    """Reported metric of each step's incumbent (looked up once per distinct arch); with ``[[objectives]]``,
+    the hypervolume of the archs queried so far (multi-objective) or the incumbent's weighted sum."""
+    if multi is not None:
+        columns = objective_columns(table, multi)
+        if multi.multi_objective:
+            return columns.hypervolume_trace(archs, columns.reference_point())
+        return columns.scalar(incumbent)
     unique, inverse = np.unique(incumbent, return_inverse=True)
     values = table.reported(unique)
     bad = ~np.isfinite(values)

@@ -33,6 +33,9 @@ optional)::
     label = "REA"                  # default: name; unique
     population = 10                # every other key is a parameter of the strategy
 
+Cost-aware and multi-objective studies add ``[[objectives]]``, ``[[constraints]]`` and ``[scalarise]``
+(:mod:`nasbench_lab.study.mo_spec`); metric directions come from :mod:`nasbench_lab.objectives`.
+
 Every error is a :class:`~nasbench_lab.errors.ConfigError` naming the TOML key, e.g.
 ``strategies[2].population``. :func:`nasbench_lab.study.runner.run_study` runs a spec.
 """
@@ -51,7 +54,9 @@ from typing import Any
 from nasbench_lab.benchmark.schema import CURVE_METRICS
 from nasbench_lab.config import Config, check_value, setting
 from nasbench_lab.errors import ConfigError
+from nasbench_lab.objectives import DIRECTION_CHOICES, Objective, is_cost
 from nasbench_lab.search.base import STRATEGIES, Strategy
+from nasbench_lab.study.mo_spec import MO_KEYS, MultiObjectiveSpec, check_strategy_kinds, multi_from_dict
 
 SEED_MODES: tuple[str, ...] = ("random", "mean")
 
@@ -101,14 +106,30 @@ class ObjectiveSpec(Config):
     """What strategies observe.
 
     Attributes:
-        metric: a curve metric (larger is better), e.g. ``valid_acc``.
+        metric: a curve metric, e.g. ``valid_acc``; a loss is minimised (see :mod:`nasbench_lab.objectives`).
         seed: ``"random"``: each arch's run is one seed drawn from the unit's generator the first time
             the arch is queried (later fidelities continue that run), as NB201's API does;
             ``"mean"``: the mean over seeds.
+        direction: ``"max"``/``"min"``; ``None``: the metric's own. A cost metric (``train_time``) alone
+            is refused unless its direction is explicit.
     """
 
     metric: str = setting("valid_acc", choices=CURVE_METRICS)
     seed: str = setting("random", choices=SEED_MODES)
+    direction: str | None = setting(None, choices=DIRECTION_CHOICES)
+
+    def check(self) -> None:
+        """A cost metric alone (its optimum is the cheapest network) needs an explicit direction."""
+        if is_cost(self.metric) and self.direction is None:
+            raise ConfigError(
+                f"metric: {self.metric!r} alone is a cost, not a measure of quality (its optimum is the cheapest "
+                "network): use a quality metric such as valid_acc, or set objective.direction explicitly"
+            )
+
+    @property
+    def sign(self) -> float:
+        """``+1.0`` if the metric is maximised, ``-1.0`` if minimised: strategies see ``sign * value``."""
+        return Objective(self.metric, self.direction).sign
 
 
 @dataclass(frozen=True)
@@ -173,6 +194,7 @@ class StudySpec:
         seeds: seed values (non-negative), one unit per (strategy, seed).
         seed: root entropy of the units' ``numpy.random.SeedSequence``.
         proxy: optional zero-cost proxy oracle.
+        multi: ``[[objectives]]``, ``[[constraints]]`` and ``[scalarise]`` (see :mod:`nasbench_lab.study.mo_spec`).
     """
 
     name: str
@@ -186,6 +208,7 @@ class StudySpec:
     seeds: tuple[int, ...] = tuple(range(10))
     seed: int = 0
     proxy: ProxySpec | None = None
+    multi: MultiObjectiveSpec | None = None
 
     def __post_init__(self) -> None:
         _check("name", self.name, str)
@@ -203,6 +226,8 @@ class StudySpec:
         for i, label in enumerate(labels):
             if label in labels[:i]:
                 raise ConfigError(f"strategies[{i}].label {label!r} is used twice; give each strategy a unique label")
+        check_strategy_kinds(self.multi, [s.name for s in self.strategies],
+                             [getattr(_known_strategy(s.name), "multi_objective", False) for s in self.strategies])
 
     @property
     def labels(self) -> list[str]:
@@ -217,8 +242,17 @@ class StudySpec:
         raise ConfigError(f"no strategy labelled {label!r}; labels: {', '.join(self.labels)}")
 
     def to_dict(self) -> dict[str, Any]:
-        """The spec as plain JSON-serialisable data."""
-        return dataclasses.asdict(self)
+        """The spec as plain JSON-serialisable data.
+
+        Keys at their defaults that older specs lacked (``multi``, ``objective.direction``) are left out,
+        so the fingerprint of a single-objective spec is what it was before they existed.
+        """
+        data = dataclasses.asdict(self)
+        if data["multi"] is None:
+            del data["multi"]
+        if data["objective"]["direction"] is None:
+            del data["objective"]["direction"]
+        return data
 
     def fingerprint(self) -> str:
         """SHA-256 of everything that determines results except the benchmark's location."""
@@ -233,6 +267,13 @@ class StudySpec:
 
 
 # --------------------------------------------------------------------------- strategies
+def _known_strategy(name: str) -> type | None:
+    """The strategy class registered as ``name``, or ``None`` (unknown names are refused where they are built)."""
+    from nasbench_lab.search.base import STRATEGIES
+
+    return STRATEGIES.get(name) if name in STRATEGIES else None
+
+
 def strategy_class(name: str) -> type[Strategy]:
     """The strategy class registered as ``name`` (the registry imports every built-in strategy on first lookup).
 
@@ -278,7 +319,8 @@ def spec_from_dict(data: Mapping[str, Any], *, name: str = "study", base_dir: Pa
     Raises:
         ConfigError: unknown key, wrong type or out-of-range value; the message names the key.
     """
-    top = ("name", "benchmark", "dataset", "recipe", "seeds", "seed", "objective", "reported", "budget", "proxy", "strategies")
+    top = ("name", "benchmark", "dataset", "recipe", "seeds", "seed", "objective", "reported", "budget", "proxy",
+           "strategies", *MO_KEYS)
     data = dict(data)
     unknown = sorted(set(data) - set(top))
     if unknown:
@@ -309,6 +351,7 @@ def spec_from_dict(data: Mapping[str, Any], *, name: str = "study", base_dir: Pa
         seeds=_seeds(data.get("seeds", 10)),
         seed=data.get("seed", 0),
         strategies=tuple(_strategy_spec(i, t) for i, t in enumerate(data["strategies"])),
+        multi=multi_from_dict(data),
         **sections,
     )
 

@@ -16,11 +16,14 @@ from nasbench_lab import space
 from nasbench_lab.encodings import space_table
 from nasbench_lab.errors import ConfigError
 from nasbench_lab.search.base import STRATEGIES, Observation, Proposal
+from nasbench_lab.search.multiobjective import VectorObservation
 
 MAX_EPOCHS = 4
 N_QUERIES = 30
 # Lighter model fitting keeps the whole contract run fast; the semantics are unchanged.
-LIGHT = {"bananas": {"epochs": 30}, "npenas": {"epochs": 30}, "pnas": {"epochs": 30}, "zc_warmstart": {"pool_size": 200}}
+LIGHT = {
+    "ehvi": {"pool_size": 32, "n_random": 8},
+    "bananas": {"epochs": 30}, "npenas": {"epochs": 30}, "pnas": {"epochs": 30}, "zc_warmstart": {"pool_size": 200}}
 
 _rng = np.random.default_rng(1234)
 FINAL = space_table("onehot") @ _rng.normal(0, 1, 30) + _rng.normal(0, 0.3, space.N_ARCHS)
@@ -37,6 +40,13 @@ def build(name: str, seed: int):
     return cls(np.random.default_rng(seed), max_epochs=MAX_EPOCHS, proxy_oracle=proxy_oracle, **LIGHT.get(name, {}))
 
 
+def observe(name: str, arch: int, curve: np.ndarray, epochs: int) -> Observation:
+    """A scalar observation, or for a multi-objective strategy the objective and a second, conflicting one."""
+    if getattr(STRATEGIES.get(name), "multi_objective", False):
+        return VectorObservation.of(np.array([curve[-1], -PROXY[arch]]), float(epochs), curve=curve)
+    return Observation(float(curve[-1]), float(epochs), curve)
+
+
 def run(name: str, seed: int, n: int = N_QUERIES) -> list[tuple[int, int | None]]:
     strategy = build(name, seed)
     out = []
@@ -45,7 +55,7 @@ def run(name: str, seed: int, n: int = N_QUERIES) -> list[tuple[int, int | None]
         assert isinstance(proposal, Proposal)
         epochs = MAX_EPOCHS if proposal.epochs is None else proposal.epochs
         curve = CURVES[proposal.arch, :epochs]
-        strategy.tell(proposal, Observation(float(curve[-1]), float(epochs), curve))
+        strategy.tell(proposal, observe(name, proposal.arch, curve, epochs))
         out.append((proposal.arch, proposal.epochs))
     return out
 
@@ -81,5 +91,5 @@ def test_declares_proxy_use_truthfully(name: str) -> None:
     for _ in range(12):
         p = strategy.ask()
         e = MAX_EPOCHS if p.epochs is None else p.epochs
-        strategy.tell(p, Observation(float(CURVES[p.arch, e - 1]), float(e), CURVES[p.arch, :e]))
+        strategy.tell(p, observe(name, p.arch, CURVES[p.arch, :e], e))
     assert bool(calls) == STRATEGIES.get(name).uses_proxies

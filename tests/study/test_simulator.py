@@ -166,6 +166,8 @@ def test_every_registered_strategy_runs_through_the_runner(name: str, bench_path
 
     if name.startswith("t_"):
         pytest.skip("test-only strategy")
+    if getattr(STRATEGIES.get(name), "multi_objective", False):
+        pytest.skip("multi-objective strategies run through the runner in tests/study/test_mo_table.py")
     spec = make_spec(bench_path, budget=BudgetSpec(queries=15, seconds=1e5), strategies=(StrategySpec(name, name),),
                  proxy=ProxySpec("syn_quality"), seeds=(0,))
     unit = simulator.run_unit(spec, name, 0)
