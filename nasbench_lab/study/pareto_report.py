@@ -29,6 +29,11 @@ from nasbench_lab.study.results import UnitResult, group_units, write_atomic
 from nasbench_lab.study.spec import StudySpec, spec_from_dict
 from nasbench_lab.study.table import study_table
 
+# The files above (``study run --overwrite`` removes them with the single-objective ones).
+PARETO_FILES: tuple[str, ...] = (
+    "fronts.csv", "hypervolume.csv", "hypervolume.png", "hypervolume.pdf", "pareto_front.png", "pareto_front.pdf",
+)
+
 
 def spec_from_manifest(manifest: dict[str, Any]) -> StudySpec:
     """Rebuild the study spec recorded in a manifest (``spec`` is :meth:`StudySpec.to_dict`)."""

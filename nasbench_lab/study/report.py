@@ -33,7 +33,7 @@ from nasbench_lab.objectives import reported_sign
 from nasbench_lab.provenance import utc_now
 from nasbench_lab.study.folder import read_study
 from nasbench_lab.study.manifest import write_manifest
-from nasbench_lab.study.pareto_report import write_pareto_files
+from nasbench_lab.study.pareto_report import PARETO_FILES, write_pareto_files
 from nasbench_lab.study.plots import plot_regret
 from nasbench_lab.study.results import (
     UnitResult,
@@ -48,7 +48,7 @@ from nasbench_lab.study.results import (
 # and nothing else; a test checks that a study writes no other file).
 OUTPUT_FILES: tuple[str, ...] = (
     "trajectory.csv", "wall_time.csv", "summary.csv", "summary.md", "wins.csv", "regret.png", "regret.pdf",
-    "manifest.json",
+    "manifest.json", *PARETO_FILES,
 )
 
 

@@ -10,10 +10,13 @@ from pathlib import Path
 import pytest
 
 from nasbench_lab.errors import ConfigError
+from nasbench_lab.study.pareto_report import PARETO_FILES
 from nasbench_lab.study.report import OUTPUT_FILES
 from nasbench_lab.study.rerun import Rerun, plan_rerun, remove_study_files
 from nasbench_lab.study.runner import run_study
 from study.study_fakes import make_spec
+
+SINGLE_OBJECTIVE_FILES = set(OUTPUT_FILES) - set(PARETO_FILES)  # a study without [[objectives]] writes these
 
 
 def _copy(finished_study: Path, tmp_path: Path) -> Path:
@@ -71,13 +74,13 @@ def test_remove_study_files_keeps_other_files(finished_study: Path, tmp_path: Pa
     (out / "notes.txt").write_text("mine")
     (out / "units" / "keep.txt").write_text("mine too")
     removed = remove_study_files(out)
-    assert len(removed) == len(OUTPUT_FILES) + 4
+    assert len(removed) == len(SINGLE_OBJECTIVE_FILES) + 4
     assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*")) == ["notes.txt", "units", "units/keep.txt"]
 
 
 def test_a_study_writes_only_the_files_overwrite_removes(finished_study: Path) -> None:
     """Every file a study writes is a study file, so --overwrite leaves no stale output behind."""
-    assert {p.name for p in finished_study.iterdir() if p.is_file()} == set(OUTPUT_FILES)
+    assert {p.name for p in finished_study.iterdir() if p.is_file()} == SINGLE_OBJECTIVE_FILES
 
 
 def test_rerun_of_a_complete_study_reports_without_running(finished_study: Path, tmp_path: Path,
