@@ -64,7 +64,7 @@ def compared_strategies(studies: Sequence[StudyFolder], labels: Sequence[str]) -
     rows = []
     for study, label in zip(studies, labels):
         reported = f"{study.reported_dataset} {study.reported_metric}"
-        rows += [ComparedStrategy(label, reported, study.best, r) for r in summarize(study.units, study.best, study.labels)]
+        rows += [ComparedStrategy(label, reported, study.best, r) for r in summarize(study.units, study.best, study.labels, study.sign)]
     return rows
 
 
@@ -124,9 +124,11 @@ def compare_studies(dirs: Sequence[str | Path], out: str | Path, *, allow_mixed:
     write_atomic(out / "comparison.md", text)
     grouped: dict[str, list[UnitResult]] = {}
     best: dict[str, float] = {}
+    signs: dict[str, float] = {}
     for study, label in zip(studies, labels):
         for strategy, units in group_units(study.units, study.labels).items():
-            grouped[f"{label}/{strategy}"], best[f"{label}/{strategy}"] = units, study.best
+            key = f"{label}/{strategy}"
+            grouped[key], best[key], signs[key] = units, study.best, study.sign
     plot_regret_groups(grouped, best, out / "comparison", ylabel=f"regret of {' / '.join(metrics)} (to own table best)",
-                       title=f"{', '.join(labels)}: regret of {' / '.join(metrics)} on {' / '.join(datasets)}")
+                       title=f"{', '.join(labels)}: regret of {' / '.join(metrics)} on {' / '.join(datasets)}", sign=signs)
     return text

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from nasbench_lab.errors import ConfigError
+from nasbench_lab.objectives import reported_sign
 from nasbench_lab.study.results import UnitResult, load_units, read_trajectory
 
 MANIFEST_FORMAT = "nasbench-lab-study"  # the manifest's "format" field (written by study/manifest.py)
@@ -82,6 +83,11 @@ class StudyFolder:
     def reported_dataset(self) -> str:
         """The dataset of the reported metric."""
         return str(self.manifest["reported_best"]["dataset"])
+
+    @property
+    def sign(self) -> float:
+        """``-1`` when the reported metric is minimised (a loss, a cost), else ``+1``: regret is ``sign * (best - reported)``."""
+        return reported_sign(self.reported_metric)
 
     @property
     def best(self) -> float:

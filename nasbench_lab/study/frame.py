@@ -82,6 +82,6 @@ def _study_frame(study: StudyFolder, label: str) -> pandas.DataFrame:
         "step": np.concatenate([np.arange(1, k + 1) for k in n]) if units else np.zeros(0, np.int64),
         "arch": cat("arch", np.int64), "epochs": cat("epochs", np.int64), "objective": cat("objective", np.float64),
         "incumbent": pd.arrays.IntegerArray(incumbent, mask=incumbent == UNKNOWN_INCUMBENT),
-        "reported": reported, "regret": regret(reported, study.best), "simulated_time": cat("simulated_time", np.float64),
+        "reported": reported, "regret": regret(reported, study.best, study.sign), "simulated_time": cat("simulated_time", np.float64),
     }
     return pd.DataFrame(data, index=pd.RangeIndex(int(n.sum())), columns=list(RESULT_COLUMNS))

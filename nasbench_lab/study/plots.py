@@ -82,7 +82,8 @@ def plot_regret(units: Iterable[UnitResult], best: float, stem: Path, *, metric:
 
 
 def plot_regret_groups(grouped: Mapping[str, Sequence[UnitResult]], best: Mapping[str, float], stem: Path, *,
-                       ylabel: str, title: str = "", n_grid: int = 256, sign: float = 1.0) -> list[Path]:
+                       ylabel: str, title: str = "", n_grid: int = 256,
+                       sign: float | Mapping[str, float] = 1.0) -> list[Path]:
     """Regret curves of labelled groups of units, each against its own best value, as PNG and PDF.
 
     The regret axis is logarithmic (symmetric-log, linear near 0, when a curve reaches 0); the time axis
@@ -95,7 +96,8 @@ def plot_regret_groups(grouped: Mapping[str, Sequence[UnitResult]], best: Mappin
         ylabel: label of the regret axes.
         title: the figure's title.
         n_grid: points of the simulated-time axis.
-        sign: ``-1`` when the reported metric is minimised (see :func:`~nasbench_lab.study.results.regret`).
+        sign: ``-1`` when the reported metric is minimised (see :func:`~nasbench_lab.study.results.regret`);
+            a mapping gives it per label (groups of studies reporting different metrics).
 
     Returns:
         The files written.
@@ -113,7 +115,8 @@ def plot_regret_groups(grouped: Mapping[str, Sequence[UnitResult]], best: Mappin
     curves: list[np.ndarray] = []
     for label, group in grouped.items():
         name = label if same else f"{label} ({n_seeds[label]} seed{'' if n_seeds[label] == 1 else 's'})"
-        curves += _draw_strategy(ax_q, ax_t, name, list(group), timed[label], best[label], grid, sign)
+        curves += _draw_strategy(ax_q, ax_t, name, list(group), timed[label], best[label], grid,
+                                 sign[label] if isinstance(sign, Mapping) else sign)
     _style_axes(ax_q, ax_t, ylabel, t_min, t_max, curves)
     note = _band_note(set(n_seeds.values()))
     if len(grouped) > 6:  # many curves: the legend goes beside the panels, where it hides none

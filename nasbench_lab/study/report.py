@@ -199,14 +199,14 @@ def write_study_files(out: Path, units: Sequence[UnitResult], best: float, order
         The summary Markdown (empty note if no unit has finished).
     """
     out.mkdir(parents=True, exist_ok=True)
+    sign = reported_sign(metric)
     if trajectories:
-        write_atomic(out / "trajectory.csv", trajectory_csv(units, best))
+        write_atomic(out / "trajectory.csv", trajectory_csv(units, best, sign))
         write_atomic(out / "wall_time.csv", wall_time_csv(units))
     if not units:
         text = "(no unit has finished yet)\n"
         write_atomic(out / "summary.md", text)
         return text
-    sign = reported_sign(metric)
     rows = summarize(units, best, order, sign)
     labels, wins = wins_matrix(units, order, sign)
     text = summary_markdown(rows, labels, wins, metric=metric, partial=partial)

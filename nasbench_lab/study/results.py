@@ -124,18 +124,19 @@ def write_atomic(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def trajectory_csv(units: Iterable[UnitResult], best: float) -> str:
+def trajectory_csv(units: Iterable[UnitResult], best: float, sign: float = 1.0) -> str:
     """The trajectory table as CSV text (one row per query; floats as ``repr``, so exact).
 
     Args:
         units: finished units, in the order their rows are written.
         best: the table's best reported value (for the regret column).
+        sign: ``-1`` for a minimised reported metric (see :func:`regret`).
     """
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(TRAJECTORY_COLUMNS)
     for u in units:
-        gap = regret(u.reported, best)
+        gap = regret(u.reported, best, sign)
         for i in range(u.n_queries):
             writer.writerow([
                 u.strategy, u.seed, i + 1, int(u.arch[i]), int(u.epochs[i]), repr(float(u.objective[i])),

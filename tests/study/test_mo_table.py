@@ -15,6 +15,8 @@ from nasbench_lab.errors import ConfigError, NasbenchLabError
 from nasbench_lab.objectives import Constraint, Objective
 from nasbench_lab.search.base import STRATEGIES
 from nasbench_lab.study import simulator
+from nasbench_lab.study.compare import compare_studies
+from nasbench_lab.study.frame import load_results
 from nasbench_lab.study.mo_spec import MultiObjectiveSpec
 from nasbench_lab.study.mo_table import objective_columns
 from nasbench_lab.study.report import OUTPUT_FILES, report_study
@@ -106,6 +108,16 @@ def test_loss_objective_is_minimised_and_regret_is_never_negative(synthetic_benc
     assert all(r >= 0 for r in regrets), regrets
     manifest = json.loads((outcome.out / "manifest.json").read_text())
     assert manifest["reported_best"]["value"] == pytest.approx(bench.query_many(np.arange(15625), "digits", "test_loss").min())
+    # the regret of every other view of the study is oriented the same way
+    frame = load_results(outcome.out)
+    assert (frame["regret"] >= 0).all() and (frame["regret"] > 0).any()
+    trajectory = frame["regret"].to_numpy()
+    np.testing.assert_array_equal(trajectory, [float(r.split(",")[8]) for r in
+                                               (outcome.out / "trajectory.csv").read_text().splitlines()[1:]])
+    compare_studies([outcome.out], tmp_path / "cmp")
+    rows = (tmp_path / "cmp" / "comparison.csv").read_text().splitlines()
+    column = rows[0].split(",").index("regret_mean")
+    assert all(float(r.split(",")[column]) >= 0 for r in rows[1:])
 
 
 def test_multi_objective_outputs_and_manifest(synthetic_bench_path: Path, tmp_path: Path) -> None:
