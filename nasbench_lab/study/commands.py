@@ -84,8 +84,10 @@ def _run(args: argparse.Namespace) -> int:
 
 def where_to_look(out: Path) -> str:
     """How to look at the results in ``out``: its files, the report command and the DataFrame loader."""
+    pareto = f"{out}/hypervolume.png, {out}/pareto_front.png, fronts in {out}/fronts.csv\n  " \
+        if (out / "fronts.csv").is_file() else ""
     return (
-        f"  {out}/summary.md, {out}/regret.png; one row per query in {out}/trajectory.csv\n"
+        f"  {pareto}{out}/summary.md, {out}/regret.png; one row per query in {out}/trajectory.csv\n"
         f"  re-render or compare: nasbench-lab study report {out} [OTHER_DIR ... --out DIR]\n"
         f"  in Python: from nasbench_lab.study import load_results; df = load_results({str(out)!r})\n"
     )

@@ -24,7 +24,7 @@ import numpy as np
 
 from nasbench_lab import pareto, space
 from nasbench_lab.study.mo_table import ObjectiveColumns, objective_columns
-from nasbench_lab.study.plots import band
+from nasbench_lab.study.plots import band, band_note
 from nasbench_lab.study.results import UnitResult, group_units, write_atomic
 from nasbench_lab.study.spec import StudySpec, spec_from_dict
 from nasbench_lab.study.table import study_table
@@ -107,11 +107,15 @@ def write_pareto_files(out: Path, units: Sequence[UnitResult], manifest: dict[st
     columns = objective_columns(study_table(spec), spec.multi)
     true_front = np.asarray(manifest["pareto"]["true_front"], dtype=np.int64)
     order = [s.label for s in spec.strategies]
+    what = ", ".join(o.label for o in spec.multi.objectives)
+    true_hv = float(manifest["reported_best"]["value"])
+    where = f"{manifest['name']}, {spec.dataset}"
     write_atomic(out / "fronts.csv", fronts_csv(columns, units, true_front))
     write_atomic(out / "hypervolume.csv", hypervolume_csv(units, order))
     paths = [out / "fronts.csv", out / "hypervolume.csv"]
-    paths += plot_hypervolume(units, order, float(manifest["reported_best"]["value"]), out / "hypervolume")
-    paths += plot_fronts(columns, units, order, true_front, out / "pareto_front")
+    paths += plot_hypervolume(units, order, true_hv, out / "hypervolume",
+                              title=f"{where}: hypervolume of ({what}), true front {true_hv:.4g}")
+    paths += plot_fronts(columns, units, order, true_front, out / "pareto_front", title=f"{where}: Pareto fronts")
     return paths
 
 
@@ -124,11 +128,13 @@ def _pyplot() -> Any:
     return plt
 
 
-def plot_hypervolume(units: Sequence[UnitResult], order: Sequence[str], true_hv: float, stem: Path) -> list[Path]:
+def plot_hypervolume(units: Sequence[UnitResult], order: Sequence[str], true_hv: float, stem: Path,
+                     title: str = "") -> list[Path]:
     """Hypervolume versus queries and versus simulated time (mean +- s.e. over seeds), PNG and PDF."""
     plt = _pyplot()
-    fig, (ax_q, ax_t) = plt.subplots(1, 2, figsize=(11, 4.2))
-    for label, group in group_units(units, order).items():
+    fig, (ax_q, ax_t) = plt.subplots(1, 2, figsize=(11, 4.4))
+    grouped = group_units(units, order)
+    for label, group in grouped.items():
         mean, se = band(_by_query(group))
         x = np.arange(1, mean.size + 1)
         (line,) = ax_q.plot(x, mean, label=f"{label} ({len(group)})")
@@ -148,12 +154,13 @@ def plot_hypervolume(units: Sequence[UnitResult], order: Sequence[str], true_hv:
         ax.set_xlabel(xlabel)
         ax.set_ylabel("hypervolume")
         ax.grid(alpha=0.3)
-    ax_q.legend(fontsize=8)
+    ax_q.legend(fontsize=8, title=band_note({len(g) for g in grouped.values()}), title_fontsize=8)
+    fig.suptitle(title, fontsize=10)
     return _save(plt, fig, stem)
 
 
 def plot_fronts(columns: ObjectiveColumns, units: Sequence[UnitResult], order: Sequence[str],
-                true_front: np.ndarray, stem: Path) -> list[Path]:
+                true_front: np.ndarray, stem: Path, title: str = "") -> list[Path]:
     """The first two objectives of every arch, the true front and each strategy's first-seed front."""
     plt = _pyplot()
     labels = [o.label for o in columns.multi.objectives]
@@ -172,6 +179,7 @@ def plot_fronts(columns: ObjectiveColumns, units: Sequence[UnitResult], order: S
     ax.set_ylabel(labels[0])
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
+    ax.set_title(title, fontsize=10)
     return _save(plt, fig, stem)
 
 

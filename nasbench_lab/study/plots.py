@@ -118,7 +118,7 @@ def plot_regret_groups(grouped: Mapping[str, Sequence[UnitResult]], best: Mappin
         curves += _draw_strategy(ax_q, ax_t, name, list(group), timed[label], best[label], grid,
                                  sign[label] if isinstance(sign, Mapping) else sign)
     _style_axes(ax_q, ax_t, ylabel, t_min, t_max, curves)
-    note = _band_note(set(n_seeds.values()))
+    note = band_note(set(n_seeds.values()))
     if len(grouped) > 6:  # many curves: the legend goes beside the panels, where it hides none
         fig.legend(loc="outside right upper", title=note, fontsize="small", title_fontsize="small")
     else:
@@ -132,7 +132,7 @@ def plot_regret_groups(grouped: Mapping[str, Sequence[UnitResult]], best: Mappin
     return paths
 
 
-def _band_note(counts: set[int]) -> str:
+def band_note(counts: set[int]) -> str:
     """The legend's title: what the line and the band are (over how many seeds)."""
     if counts == {1}:
         return "one seed each: no s.e. band"
