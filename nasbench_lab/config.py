@@ -10,7 +10,8 @@ through :func:`setting`, optional bounds, choices and a one-line description::
         sample_size: int = setting(3, low=1, doc="tournament size")
 
 Building one (directly or with :meth:`Config.from_table`) checks every field against its type hint
-(``int``, ``float``, ``str``, ``bool``, ``dict``, ``tuple[X, ...]``, ``X | None``, ``Callable``) and
+(``int``, ``float``, ``str``, ``bool``, ``dict``, ``tuple[X, ...]``, ``X | None``, ``Callable``, and
+another :class:`Config` for a nested table, so ``tuple[Objective, ...]`` reads an array of tables) and
 its bounds and choices; :meth:`Config.check` is the hook for rules across fields. Every failure is a
 :class:`~nasbench_lab.errors.ConfigError` whose message starts with the TOML key (``key_prefix`` plus
 the field name), e.g. ``strategies[2].beta: must be >= 0, got -1.0``.
@@ -66,6 +67,8 @@ def _type_word(hint: Any) -> str:
     words = {int: "an integer", float: "a number", str: "a string", bool: "true or false"}
     if hint in words:
         return words[hint]
+    if isinstance(hint, type) and issubclass(hint, Config):
+        return "a table"
     origin = typing.get_origin(hint)
     if origin in (dict, collections.abc.Mapping):
         return "a table"
@@ -106,6 +109,8 @@ def _check_type(key: str, value: Any, hint: Any) -> Any:
         if not isinstance(value, str):
             raise ConfigError(f"{key}: must be a string, got {value!r}")
         return value
+    if isinstance(hint, type) and issubclass(hint, Config):  # a nested table ([section] or [[array]] entry)
+        return value if isinstance(value, hint) else hint.from_table(value, key_prefix=f"{key}.")
     origin = typing.get_origin(hint)
     if origin in (dict, collections.abc.Mapping):
         if not isinstance(value, Mapping):

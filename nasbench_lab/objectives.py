@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from nasbench_lab.benchmark.schema import ARCH_METRICS, CURVE_METRICS, RUN_METRICS
+from nasbench_lab.config import Config, setting
 from nasbench_lab.errors import ConfigError
 
 MAX = "max"
@@ -96,22 +97,15 @@ def oriented(values: np.ndarray, direction_: str) -> np.ndarray:
     return sign(direction_) * np.asarray(values, dtype=np.float64)
 
 
-def _check_str(field: str, value: object, choices: tuple[str, ...] | None = None) -> str:
-    if not isinstance(value, str) or not value:
-        raise ConfigError(f"{field} must be a non-empty string, got {value!r}")
-    if choices is not None and value not in choices:
-        raise ConfigError(f"{field} must be one of {', '.join(choices)}; got {value!r}")
-    return value
-
-
-def _check_number(field: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not np.isfinite(value):
-        raise ConfigError(f"{field} must be a finite number, got {value!r}")
-    return float(value)
+def _check_names(config: Config, names: tuple[str, ...]) -> None:
+    """Refuse an empty string in the fields ``names`` of ``config`` (their types are already checked)."""
+    for name in names:
+        if getattr(config, name) == "":
+            raise ConfigError(f"{name}: must be a non-empty string")
 
 
 @dataclass(frozen=True)
-class Objective:
+class Objective(Config):
     """One objective of a study: a metric of one (dataset, recipe), optimised in one direction.
 
     Attributes:
@@ -125,20 +119,19 @@ class Objective:
         ConfigError: a bad field; the message starts with the field name.
     """
 
-    metric: str
-    direction: str | None = None
-    dataset: str | None = None
-    recipe: str | None = None
+    metric: str = setting(doc="the metric optimised")
+    direction: str | None = setting(None, choices=DIRECTION_CHOICES, doc="default: the metric's own")
+    dataset: str | None = setting(None, doc="default: the study's dataset")
+    recipe: str | None = setting(None, doc="default: the study's recipe for that dataset, else its only one")
 
-    def __post_init__(self) -> None:
-        _check_str("metric", self.metric)
-        if self.direction is not None:
-            _check_str("direction", self.direction, DIRECTION_CHOICES)
-        else:
-            direction(self.metric)  # unknown metrics must name their direction
-        for name in ("dataset", "recipe"):
-            if getattr(self, name) is not None:
-                _check_str(name, getattr(self, name))
+    def check(self) -> None:
+        """A non-empty metric whose direction is known or given."""
+        _check_names(self, ("metric", "dataset", "recipe"))
+        if self.direction is None:
+            try:
+                direction(self.metric)
+            except ConfigError as exc:
+                raise ConfigError(f"direction: {exc}") from None
 
     @property
     def resolved_direction(self) -> str:
@@ -184,7 +177,7 @@ def check_objectives(objectives: Sequence[Objective], key: str = "objectives") -
 
 
 @dataclass(frozen=True)
-class Constraint:
+class Constraint(Config):
     """A feasibility constraint on one metric: ``min <= value <= max`` (either bound may be absent).
 
     Attributes:
@@ -198,24 +191,19 @@ class Constraint:
         ConfigError: no bound, a non-finite bound, or ``min > max``.
     """
 
-    metric: str
-    max: float | None = None
-    min: float | None = None
-    dataset: str | None = None
-    recipe: str | None = None
+    metric: str = setting(doc="the metric constrained")
+    max: float | None = setting(None, doc="largest feasible value")
+    min: float | None = setting(None, doc="smallest feasible value")
+    dataset: str | None = setting(None, doc="default: the study's dataset")
+    recipe: str | None = setting(None, doc="default: as for objectives")
 
-    def __post_init__(self) -> None:
-        _check_str("metric", self.metric)
+    def check(self) -> None:
+        """At least one bound, and ``min <= max``."""
+        _check_names(self, ("metric", "dataset", "recipe"))
         if self.max is None and self.min is None:
-            raise ConfigError(f"a constraint on {self.metric!r} needs max and/or min (e.g. max = 0.8)")
-        for name in ("max", "min"):
-            if getattr(self, name) is not None:
-                object.__setattr__(self, name, _check_number(name, getattr(self, name)))
+            raise ConfigError(f"max: a constraint on {self.metric!r} needs max and/or min (e.g. max = 0.8)")
         if self.max is not None and self.min is not None and self.min > self.max:
-            raise ConfigError(f"min ({self.min:g}) must be <= max ({self.max:g}): nothing would be feasible")
-        for name in ("dataset", "recipe"):
-            if getattr(self, name) is not None:
-                _check_str(name, getattr(self, name))
+            raise ConfigError(f"min: {self.min:g} must be <= max ({self.max:g}): nothing would be feasible")
 
     def slack(self, values: np.ndarray) -> np.ndarray:
         """How far inside the bounds each value is, same shape: ``>= 0`` feasible, ``< 0`` violated, NaN unknown."""
@@ -240,7 +228,7 @@ def feasible(slack: np.ndarray) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class Scalarisation:
+class Scalarisation(Config):
     """A weighted sum of oriented objectives, for single-objective strategies.
 
     ``value = sum_i weights[i] * sign_i * metric_i``: with objectives ``valid_acc`` (max) and
@@ -253,17 +241,16 @@ class Scalarisation:
         ConfigError: a negative, non-finite or all-zero weight.
     """
 
-    weights: tuple[float, ...]
+    weights: tuple[float, ...] = setting(doc="one weight >= 0 per objective, not all zero")
 
-    def __post_init__(self) -> None:
-        if not isinstance(self.weights, (tuple, list)) or not self.weights:
-            raise ConfigError(f"weights must be a non-empty list of numbers, got {self.weights!r}")
-        weights = tuple(_check_number(f"weights[{i}]", w) for i, w in enumerate(self.weights))
-        if any(w < 0 for w in weights):
-            raise ConfigError(f"weights must be >= 0 (directions handle the sign), got {list(weights)}")
-        if not any(weights):
-            raise ConfigError("weights must not all be zero")
-        object.__setattr__(self, "weights", weights)
+    def check(self) -> None:
+        """Non-empty, non-negative, not all zero."""
+        if not self.weights:
+            raise ConfigError("weights: must list one number per objective, got none")
+        if any(w < 0 for w in self.weights):
+            raise ConfigError(f"weights: must be >= 0 (directions handle the sign), got {list(self.weights)}")
+        if not any(self.weights):
+            raise ConfigError("weights: must not all be zero")
 
     def apply(self, oriented_values: np.ndarray) -> np.ndarray:
         """Scalarise oriented values of shape ``(..., n_objectives)`` into shape ``(...)`` (larger is better).

@@ -94,3 +94,20 @@ def test_integers_pass_bounds_exactly_when_in_range(value: int) -> None:
     else:
         with pytest.raises(ConfigError, match="^k: must be"):
             check_value("k", value, int, low=1, high=100)
+
+
+@dataclass(frozen=True)
+class Shelf(Config):
+    knobs: tuple[Knobs, ...] = setting(())
+    main: Knobs | None = setting(None)
+
+
+def test_nested_tables_are_validated_and_name_their_key() -> None:
+    shelf = Shelf.from_table({"knobs": [{"size": 2}, Knobs(size=4)], "main": {"mode": "b"}})
+    assert shelf.knobs == (Knobs(size=2), Knobs(size=4)) and shelf.main == Knobs(mode="b")
+    with pytest.raises(ConfigError, match=r"^knobs\[1\]\.rate: must be <= 1"):
+        Shelf.from_table({"knobs": [{}, {"rate": 2.0}]})
+    with pytest.raises(ConfigError, match=r"^main\.colour: unknown key"):
+        Shelf.from_table({"main": {"colour": "red"}})
+    with pytest.raises(ConfigError, match=r"^knobs\[0\]: must be a table"):
+        Shelf.from_table({"knobs": [3]})

@@ -23,9 +23,10 @@ it, only single-objective ones. ``[objective]`` then only sets ``seed``. Errors 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
+from nasbench_lab.config import Config, setting
 from nasbench_lab.errors import ConfigError
 from nasbench_lab.objectives import Constraint, Objective, Scalarisation, check_objectives
 
@@ -33,7 +34,7 @@ MO_KEYS: tuple[str, ...] = ("objectives", "constraints", "scalarise", "reference
 
 
 @dataclass(frozen=True)
-class MultiObjectiveSpec:
+class MultiObjectiveSpec(Config):
     """Objectives, constraints and an optional scalarisation of a study.
 
     Attributes:
@@ -47,18 +48,16 @@ class MultiObjectiveSpec:
         ConfigError: naming the TOML key.
     """
 
-    objectives: tuple[Objective, ...]
-    constraints: tuple[Constraint, ...] = ()
-    weights: tuple[float, ...] | None = None
-    reference_point: tuple[float, ...] | None = None
+    objectives: tuple[Objective, ...] = setting(doc="[[objectives]]: what the study optimises")
+    constraints: tuple[Constraint, ...] = setting((), doc="[[constraints]]: feasibility bounds")
+    weights: tuple[float, ...] | None = setting(None, doc="[scalarise] weights: one weighted sum")
+    reference_point: tuple[float, ...] | None = setting(None, doc="hypervolume reference point, metric units")
 
-    def __post_init__(self) -> None:
+    def check(self) -> None:
+        """The rules across keys: objective list, scalarisation against objectives and constraints."""
         check_objectives(self.objectives)
         if self.weights is not None:
-            try:
-                Scalarisation(self.weights)
-            except ConfigError as exc:
-                raise ConfigError(f"scalarise.{exc}") from None
+            Scalarisation.from_table({"weights": self.weights}, key_prefix="scalarise.")
             if len(self.weights) != len(self.objectives):
                 raise ConfigError(f"scalarise.weights has {len(self.weights)} weights for {len(self.objectives)} "
                                   "objectives: give one weight per objective")
@@ -85,32 +84,6 @@ class MultiObjectiveSpec:
         return None if self.weights is None else Scalarisation(self.weights)
 
 
-def _entries(key: str, value: Any, cls: type) -> tuple[Any, ...]:
-    if not isinstance(value, list):
-        raise ConfigError(f"{key} must be an array of tables ([[{key}]])")
-    known = tuple(f.name for f in fields(cls))
-    out = []
-    for i, entry in enumerate(value):
-        if not isinstance(entry, Mapping):
-            raise ConfigError(f"{key}[{i}] must be a table, got {entry!r}")
-        unknown = sorted(set(entry) - set(known))
-        if unknown:
-            raise ConfigError(f"unknown key {key}[{i}].{unknown[0]}; valid keys: {', '.join(known)}")
-        if "metric" not in entry:
-            raise ConfigError(f"{key}[{i}].metric is missing")
-        try:
-            out.append(cls(**entry))
-        except ConfigError as exc:
-            raise ConfigError(f"{key}[{i}].{exc}") from None
-    return tuple(out)
-
-
-def _numbers(key: str, value: Any) -> tuple[float, ...]:
-    if not isinstance(value, list) or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in value):
-        raise ConfigError(f"{key} must be a list of numbers, got {value!r}")
-    return tuple(float(v) for v in value)
-
-
 def multi_from_dict(data: Mapping[str, Any]) -> MultiObjectiveSpec | None:
     """The :class:`MultiObjectiveSpec` of a parsed spec document, ``None`` if it has no ``[[objectives]]``.
 
@@ -127,17 +100,11 @@ def multi_from_dict(data: Mapping[str, Any]) -> MultiObjectiveSpec | None:
         raise ConfigError("with [[objectives]], [objective] may only set seed; move metric/direction into [[objectives]]")
     weights = None
     if "scalarise" in data:
-        scal = data["scalarise"]
-        if not isinstance(scal, Mapping) or set(scal) != {"weights"}:
-            raise ConfigError("scalarise must be a table with exactly one key, weights = [...]")
-        weights = _numbers("scalarise.weights", scal["weights"])
-    ref = data.get("reference_point")
-    return MultiObjectiveSpec(
-        objectives=_entries("objectives", data["objectives"], Objective),
-        constraints=_entries("constraints", data.get("constraints", []), Constraint),
-        weights=weights,
-        reference_point=None if ref is None else _numbers("reference_point", ref),
-    )
+        weights = Scalarisation.from_table(data["scalarise"], key_prefix="scalarise.").weights
+    return MultiObjectiveSpec.from_table({
+        "objectives": data["objectives"], "constraints": data.get("constraints", ()), "weights": weights,
+        "reference_point": data.get("reference_point"),
+    })
 
 
 def check_strategy_kinds(multi: MultiObjectiveSpec | None, names: list[str], is_multi: list[bool]) -> None:
