@@ -39,7 +39,8 @@ def _ensure_data(args: argparse.Namespace) -> None:
     """With ``--download``, fetch the dataset into the data root when its files are not there yet."""
     if not args.download:
         return
-    from nasbench_lab.training.data import DatasetMissing, download, load_dataset
+    from nasbench_lab.training.data import DatasetMissing, load_dataset
+    from nasbench_lab.training.image_datasets import download
 
     try:
         load_dataset(args.dataset, root=args.data_root)
