@@ -12,7 +12,8 @@ from typing import Any
 
 from nasbench_lab.errors import ConfigError
 from nasbench_lab.execution import EXECUTORS
-from nasbench_lab.space import Arch, parse_seed, parse_seed_list
+from nasbench_lab.parsing import parse_seed, parse_seed_list
+from nasbench_lab.space import Arch
 
 log = logging.getLogger(__name__)
 
