@@ -129,7 +129,7 @@ class LCE(_CurvePredictor):
     Args:
         eval_points: position in epochs of every curve column of the recipe; the last one is the
             horizon extrapolated to. ``None``: the evaluation protocol fills it from the benchmark.
-        families: names from :data:`FAMILIES` to use (default: all ten).
+        families: names from :data:`~nasbench_lab.predictors.curve_families.FAMILIES` to use (default: all ten).
         scale: curves are divided by this before fitting (100 for accuracies in percent), so the
             families' shapes and initial guesses apply.
         value_range: extrapolations outside this range (curve units) count as failed fits;
