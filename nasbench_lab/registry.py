@@ -50,7 +50,7 @@ class Registry(Generic[T]):
             if name in self._items:
                 raise ValueError(f"{self.kind} {name!r} is already registered")
             self._items[name] = obj
-            target: Any = obj  # any object: one that takes no attributes (a builtin, a slotted class) keeps none
+            target: Any = obj  # T may be any object; one that refuses attributes (a builtin, say) is kept untagged
             with contextlib.suppress(AttributeError, TypeError):
                 target.registry_name = name
             return obj
