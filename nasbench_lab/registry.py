@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 from collections.abc import Callable, Iterator, Sequence
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from nasbench_lab.errors import ConfigError
 
@@ -50,8 +50,9 @@ class Registry(Generic[T]):
             if name in self._items:
                 raise ValueError(f"{self.kind} {name!r} is already registered")
             self._items[name] = obj
+            target: Any = obj  # T may be any object; one that refuses attributes (a builtin, say) is kept untagged
             with contextlib.suppress(AttributeError, TypeError):
-                obj.registry_name = name
+                target.registry_name = name
             return obj
 
         return decorate

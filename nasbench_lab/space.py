@@ -28,6 +28,7 @@ from typing import Literal
 import numpy as np
 
 from nasbench_lab.errors import ArchError
+from nasbench_lab.parsing import parse_uint
 
 OPS: tuple[str, ...] = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")
 EDGES: tuple[tuple[int, int], ...] = ((0, 1), (0, 2), (1, 2), (0, 3), (1, 3), (2, 3))
@@ -212,11 +213,8 @@ def check_indices(indices: Iterable[int] | np.ndarray) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- strict text parsing
-# Only ASCII digits: ``int()`` also reads "٣" (Arabic-Indic three), " 1_0", "+5" and "-1", none of which
-# is plainly an index or a seed on a command line.
-_ASCII_UINT = re.compile(r"[0-9]+", flags=re.ASCII)
+# Arch indices written in ASCII digits only, as every number on a command line (nasbench_lab.parsing).
 _RANGE = re.compile(r"([0-9]+)-([0-9]+)", flags=re.ASCII)
-MAX_SEED = 2**32 - 1  # numpy's and torch's seeding both take 0..2**32-1
 
 
 def _looks_numeric(text: str) -> bool:
@@ -224,56 +222,13 @@ def _looks_numeric(text: str) -> bool:
     return bool(text) and ("|" not in text) and any(c.isdigit() for c in text)
 
 
-def parse_uint(text: str, what: str, maximum: int) -> int:
-    """A non-negative integer written in ASCII digits only, at most ``maximum``.
-
-    Args:
-        text: the text as given (surrounding spaces are ignored).
-        what: what the number is, for the error message (e.g. ``"--seeds"``).
-        maximum: the largest value accepted.
-
-    Raises:
-        ArchError: anything else: signs, other scripts' digits, superscripts, ``_``, decimals, or too large.
-    """
-    body = str(text).strip()
-    if not _ASCII_UINT.fullmatch(body):
-        raise ArchError(f"{what} {text!r}: write a whole number with the digits 0-9 only (0..{maximum})")
-    value = int(body)
-    if value > maximum:
-        raise ArchError(f"{what} {value} is outside 0..{maximum}")
-    return value
-
-
 def parse_index(text: str, what: str = "arch index") -> int:
-    """An NB201 index (0..15624) written in ASCII digits; see :func:`parse_uint`.
+    """An NB201 index (0..15624) written in ASCII digits; see :func:`~nasbench_lab.parsing.parse_uint`.
 
     Raises:
         ArchError: not plainly an index in range.
     """
     return parse_uint(text, what, N_ARCHS - 1)
-
-
-def parse_seed(text: str, what: str = "seed") -> int:
-    """A seed value (0..2**32-1) written in ASCII digits; see :func:`parse_uint`.
-
-    Raises:
-        ArchError: not plainly a non-negative seed.
-    """
-    return parse_uint(text, what, MAX_SEED)
-
-
-def parse_seed_list(text: str, what: str = "--seeds") -> list[int]:
-    """Comma-separated seeds (``"0,1"``), each as :func:`parse_seed`, distinct, at least one.
-
-    Raises:
-        ArchError: an unreadable or repeated seed, or an empty list.
-    """
-    seeds = [parse_seed(part, what) for part in str(text).split(",") if part.strip()]
-    if not seeds:
-        raise ArchError(f"{what} {text!r}: give at least one seed, e.g. 0 or 0,1")
-    if len(set(seeds)) != len(seeds):
-        raise ArchError(f"{what} {text!r}: a seed is repeated")
-    return seeds
 
 
 def parse_index_list(text: str, what: str = "--archs") -> list[int]:

@@ -33,6 +33,7 @@ import torch
 
 from nasbench_lab.benchmark.store import Benchmark
 from nasbench_lab.benchmark.synthetic import make_synthetic
+from nasbench_lab.predictors import curve_families as F
 from nasbench_lab.predictors import curves as C
 from nasbench_lab.predictors.base import PREDICTORS
 
@@ -68,11 +69,11 @@ def load(rebuild: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
 def pow3_only(curves: np.ndarray, points: np.ndarray) -> None:
     """Reference for lce: one family fitted per arch."""
-    family = C.FAMILIES["pow3"]
+    family = F.FAMILIES["pow3"]
     x = points[: curves.shape[1]]
     for curve in curves:
         with contextlib.suppress(RuntimeError, ValueError, FloatingPointError):
-            C.fit_family(family, x, curve / 100.0, float(points[-1]), 600)
+            F.fit_family(family, x, curve / 100.0, float(points[-1]), 600)
 
 
 def main() -> None:

@@ -1,4 +1,4 @@
-"""Tests of nasbench_lab/space.py: codecs, NB201 index order, validity, isomorphism, moves."""
+"""Tests of nasbench_lab/space.py (codecs, NB201 index order, validity, isomorphism, moves) and parsing.py."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from conftest import nb201_file
 from hypothesis import given
 from hypothesis import strategies as st
 
-from nasbench_lab import space
+from nasbench_lab import parsing, space
 from nasbench_lab.errors import ArchError
 from nasbench_lab.space import OPS, Arch
 
@@ -218,18 +218,18 @@ def test_sampling_is_seeded() -> None:
 
 def test_strict_parsers_take_only_ascii_digits_in_range() -> None:
     assert space.parse_index(" 6111 ") == 6111
-    assert space.parse_seed("4294967295") == 2**32 - 1
-    assert space.parse_seed_list("0,1") == [0, 1]
+    assert parsing.parse_seed("4294967295") == 2**32 - 1
+    assert parsing.parse_seed_list("0,1") == [0, 1]
     assert space.parse_index_list("5,0-2,5") == [5, 0, 1, 2]
     for bad in ("\u00b2", "\u0663", "\uff11", "-1", "+1", "1_0", "1.0", "", "0x1", "15625", "1e3"):
         with pytest.raises(ArchError):
             space.parse_index(bad)
     for bad in ("-1", "\u0663", "4294967296"):
         with pytest.raises(ArchError):
-            space.parse_seed(bad)
+            parsing.parse_seed(bad)
     for bad in ("", ",", "0,0", "-1"):
         with pytest.raises(ArchError):
-            space.parse_seed_list(bad)
+            parsing.parse_seed_list(bad)
     for bad in ("3-1", "1-", ",", "0-15625"):
         with pytest.raises(ArchError):
             space.parse_index_list(bad)

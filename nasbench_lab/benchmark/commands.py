@@ -12,7 +12,8 @@ import numpy as np
 from nasbench_lab.benchmark.extras import imported_provenance
 from nasbench_lab.benchmark.schema import ARCH_METRICS, CURVE_METRICS, METRICS, RUN_METRICS
 from nasbench_lab.errors import ArchError, ConfigError
-from nasbench_lab.space import Arch, parse_seed, parse_uint
+from nasbench_lab.parsing import parse_seed, parse_uint
+from nasbench_lab.space import Arch
 
 _BENCH_HELP = "benchmark file (default: the embedded data/nb201-digits.h5)"
 

@@ -15,7 +15,8 @@ from nasbench_lab.benchmark.csv_import import ColumnMap, import_table
 from nasbench_lab.benchmark.extra_import import import_arch_metrics, import_proxy_scores
 from nasbench_lab.benchmark.importers import import_nats, import_nb201
 from nasbench_lab.benchmark.schema import METRICS
-from nasbench_lab.space import parse_index_list, parse_seed
+from nasbench_lab.parsing import parse_seed
+from nasbench_lab.space import parse_index_list
 
 _EPILOG_CSV = """example (the NWOT table of NB201 results, seed means at epoch 200):
   nasbench-lab import csv ../shared/nb201/nwot_arch_score_acc.csv --out nb.h5 \\

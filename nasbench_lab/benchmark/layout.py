@@ -1,6 +1,6 @@
 """How a recipe's arrays are laid out in a benchmark file: names, chunking, filters, and the
-block-wise writes that keep rewrites cheap. Used by :mod:`nasbench_lab.benchmark.writer`; the layout
-itself is documented in ``docs/format.md``.
+block-wise writes that keep rewrites cheap. Used by :mod:`nasbench_lab.benchmark.writer` and
+:mod:`nasbench_lab.benchmark.recipe_writes`; the layout itself is documented in ``docs/format.md``.
 """
 
 from __future__ import annotations

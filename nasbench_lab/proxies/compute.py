@@ -29,7 +29,7 @@ from torch.nn import functional as F
 from tqdm import tqdm
 
 from nasbench_lab.errors import ConfigError
-from nasbench_lab.execution import make_executor, run_all
+from nasbench_lab.execution import Executor, make_executor, run_all
 from nasbench_lab.proxies import PROXIES
 
 if TYPE_CHECKING:
@@ -191,13 +191,48 @@ def compute_proxies(
         NasbenchLabError: a chunk failed (chunks finished before it are stored).
     """
     from nasbench_lab.benchmark.lock import FileLock, lock_path
-    from nasbench_lab.benchmark.store import Benchmark
-    from nasbench_lab.benchmark.writer import BenchmarkWriter
     from nasbench_lab.space import N_ARCHS, check_indices
-    from nasbench_lab.training.data import load_dataset
 
     runner = make_executor(executor, workers=workers, address=address, isolate=False)
     path = Path(bench_path)
+    job, recipe_name = _make_job(path, dataset, recipe, proxies, batch_size, data_root)
+    indices = np.arange(N_ARCHS) if archs is None else np.unique(check_indices(archs))
+    with FileLock(lock_path(path), what=str(path)):
+        if recompute:
+            _drop_stored(path, job, dataset, recipe_name)
+        work = _plan(path, job, dataset, recipe_name, indices, seeds, chunk_size)
+        total = sum(len(c) for c, _ in work)
+        log.info("%d (arch, seed) pairs to score with %s", total, ", ".join(job.proxies))
+        _run(runner, job, work, path, dataset, recipe_name, progress)
+    return total
+
+
+def _run(runner: Executor[Chunk, tuple[np.ndarray, np.ndarray]], job: ProxyJob, work: list[Chunk], path: Path, dataset: str, recipe: str,
+         progress: bool) -> None:
+    """Score the chunks of ``work`` with ``runner`` and store each one as it finishes.
+
+    Raises:
+        NasbenchLabError: a chunk failed (chunks finished before it are stored).
+    """
+    with tqdm(total=sum(len(c) for c, _ in work), unit="arch", desc="proxies", disable=not progress) as bar, \
+            closing(run_all(runner, job, work)) as outcomes:
+        for outcome in outcomes:
+            chunk, seed = outcome.item
+            scores, times = outcome.unwrap(f"proxies of archs {chunk[0]}..{chunk[-1]} (seed {seed})")
+            _store(path, job, dataset, recipe, chunk, seed, scores, times)
+            bar.update(len(chunk))
+
+
+def _make_job(path: Path, dataset: str, recipe: str | None, proxies: Sequence[str] | None, batch_size: int,
+              data_root: str | None) -> tuple[ProxyJob, str]:
+    """The job scoring the network of ``dataset``'s recipe (its only one if ``recipe`` is None), and that recipe's name.
+
+    Raises:
+        ConfigError: unknown dataset or recipe, or a recipe whose config does not give ``C`` and ``N``.
+    """
+    from nasbench_lab.benchmark.store import Benchmark
+    from nasbench_lab.training.data import load_dataset
+
     with Benchmark.open(path) as bench:
         recipe_name = recipe or bench.default_recipe(dataset)
         config = bench.recipe(dataset, recipe_name).config
@@ -206,23 +241,16 @@ def compute_proxies(
     data = load_dataset(dataset, root=data_root)
     job = ProxyJob(dataset, tuple(proxies or PROXIES.names()), int(config["C"]), int(config["N"]),
                    data.image_shape[0], data.num_classes, batch_size, data_root)
-    indices = np.arange(N_ARCHS) if archs is None else np.unique(check_indices(archs))
-    with FileLock(lock_path(path), what=str(path)):
-        if recompute:
-            with BenchmarkWriter(path) as writer:
-                dropped = [p for p in job.proxies if writer.delete_proxy(dataset, recipe_name, p)]
-            log.info("dropped the stored scores of %s", ", ".join(dropped) or "nothing")
-        work = _plan(path, job, dataset, recipe_name, indices, seeds, chunk_size)
-        total = sum(len(c) for c, _ in work)
-        log.info("%d (arch, seed) pairs to score with %s", total, ", ".join(job.proxies))
-        with tqdm(total=total, unit="arch", desc="proxies", disable=not progress) as bar, \
-                closing(run_all(runner, job, work)) as outcomes:
-            for outcome in outcomes:
-                chunk, seed = outcome.item
-                scores, times = outcome.unwrap(f"proxies of archs {chunk[0]}..{chunk[-1]} (seed {seed})")
-                _store(path, job, dataset, recipe_name, chunk, seed, scores, times)
-                bar.update(len(chunk))
-    return total
+    return job, recipe_name
+
+
+def _drop_stored(path: Path, job: ProxyJob, dataset: str, recipe: str) -> None:
+    """Delete every stored score and time of ``job``'s proxies (all archs and proxy seeds), atomically."""
+    from nasbench_lab.benchmark.writer import BenchmarkWriter
+
+    with BenchmarkWriter(path) as writer:
+        dropped = [p for p in job.proxies if writer.delete_proxy(dataset, recipe, p)]
+    log.info("dropped the stored scores of %s", ", ".join(dropped) or "nothing")
 
 
 def _plan(path: Path, job: ProxyJob, dataset: str, recipe: str, indices: np.ndarray, seeds: Sequence[int],

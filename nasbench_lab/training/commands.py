@@ -12,7 +12,8 @@ from typing import Any
 
 from nasbench_lab.errors import ConfigError
 from nasbench_lab.execution import EXECUTORS
-from nasbench_lab.space import Arch, parse_seed, parse_seed_list
+from nasbench_lab.parsing import parse_seed, parse_seed_list
+from nasbench_lab.space import Arch
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +40,8 @@ def _ensure_data(args: argparse.Namespace) -> None:
     """With ``--download``, fetch the dataset into the data root when its files are not there yet."""
     if not args.download:
         return
-    from nasbench_lab.training.data import DatasetMissing, download, load_dataset
+    from nasbench_lab.training.data import DatasetMissing, load_dataset
+    from nasbench_lab.training.image_datasets import download
 
     try:
         load_dataset(args.dataset, root=args.data_root)

@@ -315,7 +315,7 @@ class BenchmarkTarget:
             else:
                 self._check_recipe(dataset, recipe)
                 writer.add_seeds(dataset, recipe.name, new_seeds)
-            if need_figures:
+            if need_figures and arch_metrics is not None:  # need_figures implies arch_metrics; the test narrows it for mypy
                 writer.write_arch_metrics(dataset, recipe.name, np.arange(N_ARCHS_), **arch_metrics)
 
     def _check_recipe(self, dataset: str, recipe: Recipe) -> None:

@@ -16,6 +16,7 @@ import numpy as np
 from nasbench_lab import space
 from nasbench_lab.benchmark.schema import Recipe
 from nasbench_lab.errors import ArchError, ConfigError
+from nasbench_lab.parsing import parse_uint
 from nasbench_lab.training.jobs import Task
 
 log = logging.getLogger(__name__)
@@ -56,7 +57,7 @@ class ArchSelection:
         kind, sep, size = text.partition(":")
         try:
             if sep and kind == "random":
-                n = space.parse_uint(size, "--archs random:N sample size", space.N_ARCHS)
+                n = parse_uint(size, "--archs random:N sample size", space.N_ARCHS)
                 if n < 1:
                     raise ConfigError(f"--archs {text!r}: the sample size must be in 1..{space.N_ARCHS}")
                 return cls(mode="sample", n=n, sample_seed=sample_seed)

@@ -30,7 +30,7 @@ for _module in ("numpy.core.multiarray", "numpy._core.multiarray"):
     _ALLOWED[(_module, "_reconstruct")] = _multiarray._reconstruct
     _ALLOWED[(_module, "scalar")] = _multiarray.scalar
 for _module in ("numpy.core.numeric", "numpy._core.numeric"):  # protocol 5 arrays
-    _ALLOWED[(_module, "_frombuffer")] = _numeric._frombuffer
+    _ALLOWED[(_module, "_frombuffer")] = _numeric._frombuffer  # type: ignore[attr-defined]  # private: not in numpy's stubs
 # Protocol-2 pickles written by Python 3 store bytes as codecs.encode(text, "latin1"): pure, harmless.
 _ALLOWED[("_codecs", "encode")] = codecs.encode
 

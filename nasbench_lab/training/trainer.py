@@ -164,7 +164,23 @@ def _build(arch: Arch, cfg: dict[str, Any], data: DeviceData, seed: int, rt: Run
         torch.manual_seed(seed)
         model = build_network(arch, C=cfg["C"], N=cfg["N"], in_channels=data.image_shape[0], num_classes=data.num_classes)
     model = model.to(rt.device)
-    return model.to(memory_format=torch.channels_last) if rt.channels_last else model
+    if rt.channels_last:  # torch's stubs omit Module.to(memory_format=), which torch accepts
+        model = model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
+    return model
+
+
+def _compiled(model: nn.Module) -> nn.Module:
+    """``torch.compile(model)``: an ``OptimizedModule`` wrapping ``model`` (torch types it as a plain callable)."""
+    compiled = torch.compile(model)
+    assert isinstance(compiled, nn.Module)  # compiling a Module gives a Module
+    return compiled
+
+
+def _schedule(data: DeviceData, cfg: dict[str, Any], recipe: Recipe) -> tuple[torch.Tensor, int, list[int]]:
+    """The training-image indices, the SGD steps per epoch and the step of each evaluation point."""
+    indices = train_indices(data, cfg)
+    steps_per_epoch = math.ceil(len(indices) / cfg["batch_size"])
+    return indices, steps_per_epoch, eval_steps(recipe.eval_points, steps_per_epoch)
 
 
 def train(
@@ -204,11 +220,9 @@ def train(
     cfg = check_config(recipe)
     rt = Runtime.for_device(device, threads)
     data = load_dataset(dataset, root=data_root, device=rt.device)
-    indices = train_indices(data, cfg)
-    steps_per_epoch = math.ceil(len(indices) / cfg["batch_size"])
-    checkpoints = eval_steps(recipe.eval_points, steps_per_epoch)
+    indices, steps_per_epoch, checkpoints = _schedule(data, cfg, recipe)
     model = _build(arch, cfg, data, seed, rt)
-    step_model = torch.compile(model) if compile else model
+    step_model = _compiled(model) if compile else model
     optimizer = _sgd(model, cfg)
     generator = torch.Generator().manual_seed(int(seed))
     curves = {name: np.full(recipe.n_epochs, np.nan) for name in CURVE_METRICS}
@@ -219,20 +233,15 @@ def train(
         for batch in batches(indices, cfg["batch_size"], generator):
             if point == len(checkpoints):
                 break
-            for group in optimizer.param_groups:
-                group["lr"] = learning_rate(cfg, step, steps_per_epoch)
+            _set_lr(optimizer, learning_rate(cfg, step, steps_per_epoch))
             images, labels = data.train_batch(batch, generator, augment=cfg["augment"])
             loss, n_correct = _sgd_step(step_model, optimizer, rt.prepare(images), labels, rt)
             interval.add(loss, n_correct, len(labels))
             step += 1
             if step == checkpoints[point]:
-                curves["train_time"][point] = interval.seconds()
-                _record_train(curves, point, interval.loss_sum.item(), interval.correct.item(), interval.seen, arch, seed, recipe)
-                eval_times.append(_record_eval(curves, point, step_model, data, rt))
-                _check_eval(curves, point, arch, seed, recipe)
+                eval_times.append(_checkpoint(curves, point, interval, step_model, data, rt, arch, seed, recipe))
                 point += 1
                 model.train()
-                interval.restart()
     return _run_record(arch, seed, cfg, data, model, rt, curves, eval_times)
 
 
@@ -287,6 +296,29 @@ def _run_record(
         flops=count_flops(arch, **sizes, image_size=data.image_shape[-1]),
         latency=measure_latency(model, test_images, rt),
     )
+
+
+def _set_lr(optimizer: torch.optim.Optimizer, lr: float) -> None:
+    for group in optimizer.param_groups:
+        group["lr"] = lr
+
+
+def _checkpoint(curves: dict[str, np.ndarray], point: int, interval: _Interval, model: nn.Module, data: DeviceData,
+                rt: Runtime, arch: Arch, seed: int, recipe: Recipe) -> float:
+    """Record evaluation point ``point``: the interval's training time and figures, an evaluation; restart the interval.
+
+    Returns:
+        The evaluation's wall-clock seconds.
+
+    Raises:
+        TrainingFailed: a training, validation or test loss is NaN or infinite.
+    """
+    curves["train_time"][point] = interval.seconds()
+    _record_train(curves, point, interval.loss_sum.item(), int(interval.correct.item()), interval.seen, arch, seed, recipe)
+    seconds = _record_eval(curves, point, model, data, rt)
+    _check_eval(curves, point, arch, seed, recipe)
+    interval.restart()
+    return seconds
 
 
 def _sgd_step(model: nn.Module, optimizer: torch.optim.Optimizer, images: torch.Tensor, labels: torch.Tensor,

@@ -1,4 +1,4 @@
-"""Tests of nasbench_lab/predictors/curves.py on synthetic curves from known parametric families."""
+"""Tests of nasbench_lab/predictors/curves.py and curve_families.py on synthetic curves from known parametric families."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from nasbench_lab.errors import ConfigError
+from nasbench_lab.predictors import curve_families as F
 from nasbench_lab.predictors import curves as C
 from nasbench_lab.predictors.base import PREDICTORS, Predictor
 
@@ -41,9 +42,9 @@ def test_every_curve_predictor_is_registered():
     ],
 )
 def test_a_family_recovers_its_own_curve(family, params):
-    f = C.FAMILIES[family]
+    f = F.FAMILIES[family]
     y = f.func(X, *params)
-    value, aic = C.fit_family(f, X[:20], y[:20], X[-1], maxfev=2000)
+    value, aic = F.fit_family(f, X[:20], y[:20], X[-1], maxfev=2000)
     assert value == pytest.approx(y[-1], abs=1e-4)
     assert np.isfinite(aic)
 
@@ -71,8 +72,8 @@ def test_lce_counts_failed_fits_and_never_guesses(caplog):
         fallback = tight.predict(np.arange(3), curves=curves[:, :10])
     assert np.array_equal(fallback, curves[:, 9])
     assert tight.n_fallback_archs_ == 3
-    assert tight.n_failed_fits_ == 3 * len(C.FAMILIES)
-    assert tight.failed_fits_ == {name: 3 for name in C.FAMILIES}
+    assert tight.n_failed_fits_ == 3 * len(F.FAMILIES)
+    assert tight.failed_fits_ == {name: 3 for name in F.FAMILIES}
     assert "3 archs fell back" in caplog.text
 
 
@@ -85,7 +86,7 @@ def test_lce_skips_underdetermined_families_without_counting_them():
 
 
 def test_lce_extrapolation_weights_prefer_the_better_fit():
-    y = C.FAMILIES["pow3"].func(X, 0.85, 0.4, 0.6) * 100
+    y = F.FAMILIES["pow3"].func(X, 0.85, 0.4, 0.6) * 100
     failures = Counter()
     only_pow3 = C.LCE(eval_points=X, families=["pow3"]).extrapolate(y[:15], failures)
     mixed = C.LCE(eval_points=X, families=["pow3", "ilog2"]).extrapolate(y[:15], failures)

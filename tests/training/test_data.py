@@ -1,4 +1,4 @@
-"""Tests of nasbench_lab/training/data.py: dataset registry, splits, device batches, download."""
+"""Tests of nasbench_lab/training/data.py and image_datasets.py: dataset registry, splits, device batches, download."""
 
 from __future__ import annotations
 
@@ -14,14 +14,15 @@ import torch
 
 from nasbench_lab.errors import ConfigError, NasbenchLabError
 from nasbench_lab.training import data as data_mod
+from nasbench_lab.training import image_datasets
 from nasbench_lab.training.data import (
     DATASETS,
     DIGITS_SIZES,
     DatasetMissing,
-    download,
     load_dataset,
     random_crop,
 )
+from nasbench_lab.training.image_datasets import download
 from training.cifar_fakes import make_cifar10, make_cifar100, make_imagenet16
 
 
@@ -92,7 +93,7 @@ def test_cifar10_uses_nb201_split_file_when_present(tmp_path: Path) -> None:
     train, valid = list(range(0, 40, 2)), list(range(1, 40, 2))
     (tmp_path / "cifar-split.txt").write_text(f'{{"train": ["int", {train}], "valid": ["int", {valid}]}}')
     d = load_dataset("cifar10-valid", root=tmp_path)
-    raw = data_mod._cifar(tmp_path, hundred=False)
+    raw = image_datasets._cifar(tmp_path, hundred=False)
     assert torch.equal(d.train_x, torch.from_numpy(raw[0][train]))
     assert torch.equal(d.valid_y, torch.from_numpy(raw[1][valid]))
 
