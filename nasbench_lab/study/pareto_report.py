@@ -107,7 +107,7 @@ def write_pareto_files(out: Path, units: Sequence[UnitResult], manifest: dict[st
     columns = objective_columns(study_table(spec), spec.multi)
     true_front = np.asarray(manifest["pareto"]["true_front"], dtype=np.int64)
     order = [s.label for s in spec.strategies]
-    what = ", ".join(o.label for o in spec.multi.objectives)
+    what = ", ".join(o.label for o in columns.multi.objectives)
     true_hv = float(manifest["reported_best"]["value"])
     where = f"{manifest['name']}, {spec.dataset}"
     write_atomic(out / "fronts.csv", fronts_csv(columns, units, true_front))
