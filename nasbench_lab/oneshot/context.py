@@ -31,6 +31,11 @@ from nasbench_lab.training.trainer import Runtime, batches, learning_rate, train
 from nasbench_lab.oneshot.supernet import Supernet, one_hot
 
 
+def cross_entropy(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """Mean cross-entropy computed in at least float32 (bf16 logits under autocast are promoted; float64 stays)."""
+    return F.cross_entropy(logits.to(torch.promote_types(logits.dtype, torch.float32)), labels)
+
+
 @dataclass(frozen=True)
 class Batch:
     """Images and labels of one batch, ready for the supernet (normalised, on the device, memory format set)."""
@@ -106,7 +111,7 @@ class SearchContext:
         self.net.train()
         with self.rt.autocast():
             logits = self.net(batch.images, weights, active)
-        return F.cross_entropy(logits.float(), batch.labels)
+        return cross_entropy(logits, batch.labels)
 
     def weight_step(self, batch: Batch, weights: torch.Tensor, active: Sequence[int] | None = None) -> float:
         """One SGD step of the supernet's weights on ``batch`` (``weights`` are not trained here).

@@ -59,8 +59,11 @@ class SearchSettings(Config):
     def training_config(self, recipe_config: Mapping[str, Any]) -> dict[str, Any]:
         """The settings as the dict :class:`~nasbench_lab.oneshot.context.SearchContext` takes (C/N resolved)."""
         cfg = self.to_dict() | {"lr_schedule": "cosine", "schedule_step": "epoch"}
-        cfg["C"] = self.C if self.C is not None else int(recipe_config["C"])
-        cfg["N"] = self.N if self.N is not None else int(recipe_config["N"])
+        for key in ("C", "N"):
+            if cfg[key] is None:
+                if key not in recipe_config:
+                    raise ConfigError(f"search.{key}: the judging recipe does not say its network's {key}; set it in [search]")
+                cfg[key] = int(recipe_config[key])
         return cfg
 
 

@@ -24,7 +24,7 @@ from torch.func import functional_call
 
 from nasbench_lab.config import setting
 from nasbench_lab.oneshot.base import AlphaParams, AlphaSearcher, register_searcher
-from nasbench_lab.oneshot.context import Batch, SearchContext
+from nasbench_lab.oneshot.context import Batch, SearchContext, cross_entropy
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ def _train_loss(ctx: SearchContext, params: dict[str, torch.Tensor] | None, batc
     ctx.net.train()
     with ctx.rt.autocast():
         logits = functional_call(ctx.net, params, (batch.images, weights))
-    return torch.nn.functional.cross_entropy(logits.float(), batch.labels)
+    return cross_entropy(logits, batch.labels)
 
 
 def _virtual_step(ctx: SearchContext, train: Batch, alpha: torch.Tensor, xi: float) -> dict[str, torch.Tensor]:
