@@ -19,9 +19,9 @@ import numpy as np
 import torch
 
 from nasbench_lab.config import Config, setting
-from nasbench_lab.registry import Registry
 from nasbench_lab.oneshot.context import SearchContext
 from nasbench_lab.oneshot.supernet import ALPHA_SHAPE, derive
+from nasbench_lab.registry import Registry
 from nasbench_lab.space import N_EDGES, N_OPS, Arch
 
 SEARCHERS: Registry[type[Searcher]] = Registry(

@@ -25,10 +25,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from nasbench_lab.oneshot.supernet import Supernet, one_hot
 from nasbench_lab.space import Arch
 from nasbench_lab.training.data import DeviceData
 from nasbench_lab.training.trainer import Runtime, batches, learning_rate, train_indices
-from nasbench_lab.oneshot.supernet import Supernet, one_hot
 
 
 def cross_entropy(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:

@@ -131,7 +131,7 @@ def summary_rows(label: str, runs: Sequence[SeedRun], table: Table) -> list[list
     """The method's row, random search at each run's search time, and the table optimum (:data:`SUMMARY_COLUMNS`)."""
     rows = finals(runs, table)
     col = {name: i for i, name in enumerate(FINALS_COLUMNS)}
-    get = lambda name: np.array([r[col[name]] for r in rows], dtype=np.float64)  # noqa: E731
+    get = lambda name: np.array([r[col[name]] for r in rows], dtype=np.float64)
     seconds = get("search_seconds")
     out = [_summary_row(label, get("table_valid_acc"), get("table_test_acc"), float(get("oneshot_valid_acc").mean()),
                         float(seconds.mean()), float(get("param_free_edges").mean() / 6), float(get("skip_edges").mean() / 6))]
@@ -155,7 +155,7 @@ def summary_markdown(rows: Sequence[Sequence[Any]], table: Table, finals_rows: S
     """The summary table and the per-seed finals as Markdown."""
     head = ("| method | seeds | table valid acc | table test acc | one-shot valid acc | search s | "
             "param-free edges | skip edges | missing |\n|---|---|---|---|---|---|---|---|---|\n")
-    num = lambda x, d=1: "–" if isinstance(x, float) and math.isnan(x) else f"{x:.{d}f}"  # noqa: E731
+    num = lambda x, d=1: "–" if isinstance(x, float) and math.isnan(x) else f"{x:.{d}f}"
     body = "".join(f"| {r[0]} | {r[1]} | {_pm(r[2], r[3], 2)} | {_pm(r[4], r[5], 2)} | {num(r[6], 2)} | {num(r[7])} | "
                    f"{num(r[8], 2)} | {num(r[9], 2)} | {r[10]} |\n" for r in rows)
     seeds = "| seed | final arch | table valid | table test | one-shot valid | search s |\n|---|---|---|---|---|---|\n"
