@@ -42,10 +42,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     run.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     run.set_defaults(func=_run)
 
-    report = sub.add_parser("report", help="re-render a oneshot output folder's tables and plots from its seed files",
+    report = sub.add_parser("report", help="re-render oneshot output folders; several: one comparison table",
                             description="Rewrite trajectory.csv, finals.csv, summary.{md,csv} and the plots from "
-                            "OUT/units (a partial run too) and print the summary.")
-    report.add_argument("dir", type=Path, metavar="DIR", help="oneshot output folder")
+                            "DIR/units (a partial run too) and print the summary. With several DIRs, print one table "
+                            "with each folder's method row and its random-search row.")
+    report.add_argument("dirs", type=Path, nargs="+", metavar="DIR", help="oneshot output folder(s)")
     report.add_argument("--fill-missing", action="store_true", help="train missing table entries of the picks first")
     report.set_defaults(func=_report)
 
@@ -77,9 +78,12 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from nasbench_lab.oneshot.runner import report_oneshot
+    from nasbench_lab.oneshot.runner import compare_oneshot, report_oneshot
 
-    outcome = report_oneshot(args.dir, fill_missing=args.fill_missing)
+    if len(args.dirs) > 1:
+        sys.stdout.write(compare_oneshot(args.dirs))
+        return 0
+    outcome = report_oneshot(args.dirs[0], fill_missing=args.fill_missing)
     sys.stdout.write(outcome.summary)
     if outcome.seeds_done < outcome.seeds_total:
         sys.stdout.write(f"\npartial: {outcome.seeds_done}/{outcome.seeds_total} seeds finished; finish with "

@@ -77,3 +77,37 @@ def plot_op_share(runs: Sequence[SeedRun], stem: Path, title: str) -> list[Path]
     axes[1].legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=8)
     fig.suptitle(f"{title} ({len(runs)} seeds)", fontsize=10)
     return _save(fig, stem)
+
+
+def plot_trajectory(runs: Sequence[SeedRun], valid_acc: np.ndarray, test_acc: np.ndarray, stem: Path, title: str,
+                    optimum: float) -> list[Path]:
+    """The picks' table accuracy over search epochs (mean ± s.e. over seeds), beside their one-shot accuracy.
+
+    Args:
+        runs: the seeds' runs.
+        valid_acc, test_acc: the table's accuracy of every arch, ``(15625,)`` (NaN: missing, left out).
+        stem: path without suffix.
+        title: plot title.
+        optimum: the table's best test accuracy of the best-valid arch, drawn as a line.
+    """
+    from matplotlib.figure import Figure
+
+    from nasbench_lab.study.plots import band
+
+    n = min(len(r.epochs) for r in runs)
+    picks = np.array([[e.arch_index for e in r.epochs[:n]] for r in runs])
+    oneshot = np.array([[e.oneshot_valid_acc for e in r.epochs[:n]] for r in runs])
+    epochs = np.arange(1, n + 1)
+    fig = Figure(figsize=(6.4, 3.8))
+    ax = fig.subplots()
+    for values, label in ((test_acc[picks], "table test acc of the pick"), (valid_acc[picks], "table valid acc of the pick"),
+                          (oneshot, "one-shot valid acc of the pick")):
+        mean, se = band(values)
+        ax.plot(epochs, mean, label=label)
+        ax.fill_between(epochs, mean - se, mean + se, alpha=0.25)
+    ax.axhline(optimum, color="black", linestyle=":", label="table optimum (test acc of best valid)")
+    ax.set_xlabel("search epoch")
+    ax.set_ylabel("accuracy (%)")
+    ax.legend(fontsize=8, loc="lower right")
+    ax.set_title(f"{title} ({len(runs)} seeds, mean ± s.e.)", fontsize=10)
+    return _save(fig, stem)

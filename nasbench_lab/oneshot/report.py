@@ -138,7 +138,7 @@ def summary_rows(label: str, runs: Sequence[SeedRun], table: Table) -> list[list
     picks = [random_search_at(table, s, run.seed) for s, run in zip(seconds, runs)]
     idx = np.array([p[1] for p in picks])
     n_mean = float(np.mean([p[0] for p in picks]))
-    out.append(_summary_row(f"random search, same time ({n_mean:.0f} archs)", table.valid_acc[idx], table.test_acc[idx],
+    out.append(_summary_row(f"random search, {label}'s time ({n_mean:.0f} archs)", table.valid_acc[idx], table.test_acc[idx],
                             math.nan, float(seconds.mean()), math.nan, math.nan))
     best = int(np.nanargmax(table.valid_acc))
     out.append(_summary_row("table optimum (best valid)", table.valid_acc[[best]], table.test_acc[[best]],
@@ -151,20 +151,32 @@ def _escape_pipes(text: str) -> str:
     return text.replace("|", "\\|")
 
 
+SUMMARY_HEADER = ("| method | seeds | table valid acc | table test acc | one-shot valid acc | search s | "
+                  "param-free edges | skip edges | missing |\n|---|---|---|---|---|---|---|---|---|\n")
+
+
+def _num(x: Any, digits: int = 1) -> str:
+    value = float(x) if x != "" else math.nan
+    return "–" if math.isnan(value) else f"{value:.{digits}f}"
+
+
+def summary_line(r: Sequence[Any]) -> str:
+    """One Markdown row of :data:`SUMMARY_HEADER` from a summary row (values or their CSV text)."""
+    f = [float(x) if x != "" else math.nan for x in r[2:10]]
+    return (f"| {r[0]} | {r[1]} | {_pm(f[0], f[1], 2)} | {_pm(f[2], f[3], 2)} | {_num(f[4], 2)} | {_num(f[5])} | "
+            f"{_num(f[6], 2)} | {_num(f[7], 2)} | {r[10]} |")
+
+
 def summary_markdown(rows: Sequence[Sequence[Any]], table: Table, finals_rows: Sequence[Sequence[Any]]) -> str:
     """The summary table and the per-seed finals as Markdown."""
-    head = ("| method | seeds | table valid acc | table test acc | one-shot valid acc | search s | "
-            "param-free edges | skip edges | missing |\n|---|---|---|---|---|---|---|---|---|\n")
-    num = lambda x, d=1: "–" if isinstance(x, float) and math.isnan(x) else f"{x:.{d}f}"
-    body = "".join(f"| {r[0]} | {r[1]} | {_pm(r[2], r[3], 2)} | {_pm(r[4], r[5], 2)} | {num(r[6], 2)} | {num(r[7])} | "
-                   f"{num(r[8], 2)} | {num(r[9], 2)} | {r[10]} |\n" for r in rows)
+    body = "".join(summary_line(r) + "\n" for r in rows)
     seeds = "| seed | final arch | table valid | table test | one-shot valid | search s |\n|---|---|---|---|---|---|\n"
-    seeds += "".join(f"| {r[1]} | {r[2]}: `{_escape_pipes(r[3])}` | {num(r[5], 2)} | {num(r[6], 2)} | {num(r[4], 2)} | {num(r[7])} |\n"
-                     for r in finals_rows)
+    seeds += "".join(f"| {r[1]} | {r[2]}: `{_escape_pipes(r[3])}` | {_num(r[5], 2)} | {_num(r[6], 2)} | "
+                     f"{_num(r[4], 2)} | {_num(r[7])} |\n" for r in finals_rows)
     note = (f"Table: {table.dataset} / recipe {table.recipe}, accuracy (%) at the last evaluation point, mean over "
             "the table's seeds; ± is the standard error over search seeds. Random search draws as many archs as the "
             f"search time buys at the table's mean cost per arch ({np.nanmean(table.cost):.3f} s).\n")
-    return head + body + "\n" + note + "\n" + seeds
+    return SUMMARY_HEADER + body + "\n" + note + "\n" + seeds
 
 
 def finals_csv(rows: Sequence[Sequence[Any]]) -> str:

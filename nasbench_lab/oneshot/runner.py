@@ -10,24 +10,28 @@ process, after the searches (:mod:`nasbench_lab.oneshot.report`).
 
 from __future__ import annotations
 
+import csv
 import json
 import logging
+from collections.abc import Sequence
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from tqdm import tqdm
 
 from nasbench_lab.errors import ConfigError
 from nasbench_lab.execution import make_executor, run_all
 from nasbench_lab.oneshot.engine import SearchWork, SeedRun
-from nasbench_lab.oneshot.plots import plot_alpha, plot_op_share
+from nasbench_lab.oneshot.plots import plot_alpha, plot_op_share, plot_trajectory
 from nasbench_lab.oneshot.report import (
     finals,
     finals_csv,
     read_table,
     summary_csv,
+    summary_line,
     summary_markdown,
     summary_rows,
     trajectory_csv,
@@ -41,7 +45,7 @@ log = logging.getLogger(__name__)
 
 MANIFEST_FORMAT = "nasbench-lab-oneshot"
 OUTPUT_FILES = ("manifest.json", "trajectory.csv", "finals.csv", "summary.csv", "summary.md", "op_share.png",
-                "op_share.pdf")
+                "op_share.pdf", "trajectory.png", "trajectory.pdf")
 
 
 @dataclass(frozen=True)
@@ -185,7 +189,24 @@ def report_oneshot(out: str | Path, *, fill_missing: bool = False, device: str =
     for run in runs:
         plot_alpha(run, out / f"alpha-seed{run.seed}", f"{label}, seed {run.seed}")
     plot_op_share(runs, out / "op_share", label)
+    best = int(np.nanargmax(table.valid_acc))
+    plot_trajectory(runs, table.valid_acc, table.test_acc, out / "trajectory", label, float(table.test_acc[best]))
     return OneshotOutcome(out, summary, len(runs), len(seeds))
+
+
+def compare_oneshot(dirs: Sequence[Path]) -> str:
+    """One Markdown table of several oneshot folders: each method's row and its random-search row.
+
+    Re-reports every folder first (:func:`report_oneshot`), then reads its ``summary.csv``.
+    """
+    lines = ["| method | seeds | table valid acc | table test acc | one-shot valid acc | search s | param-free edges | "
+             "skip edges | missing |", "|---|---|---|---|---|---|---|---|---|"]
+    for folder in dirs:
+        report_oneshot(folder)
+        with open(Path(folder) / "summary.csv", encoding="utf-8") as fh:
+            rows = list(csv.reader(fh))[1:3]  # the method, then random search at its time
+        lines += [summary_line(row) for row in rows]
+    return "\n".join(lines) + "\n"
 
 
 def _read_manifest(out: Path) -> dict[str, Any]:

@@ -34,7 +34,7 @@ def test_a_run_writes_its_folder_judged_by_the_table_and_resumes(tmp_path: Path)
     outcome = run_oneshot(_spec(), out, executor="inline", progress=False)
     assert (outcome.seeds_done, outcome.seeds_total, outcome.note) == (2, 2, "")
     for name in ("manifest.json", "trajectory.csv", "finals.csv", "summary.csv", "summary.md", "op_share.png",
-                 "op_share.pdf", "alpha-seed0.png", "alpha-seed1.pdf"):
+                 "op_share.pdf", "alpha-seed0.png", "alpha-seed1.pdf", "trajectory.png", "trajectory.pdf"):
         assert (out / name).is_file(), name
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["complete"] and manifest["format"] == "nasbench-lab-oneshot" and manifest["search_config"]["C"] == 2
@@ -46,7 +46,7 @@ def test_a_run_writes_its_folder_judged_by_the_table_and_resumes(tmp_path: Path)
             assert arch.index == int(r["arch_index"])
             assert float(r["table_test_acc"]) == pytest.approx(bench.query(arch, "digits", "test_acc"))
             assert float(r["table_valid_acc"]) == pytest.approx(bench.query(arch, "digits", "valid_acc"))
-    assert "random search, same time" in outcome.summary and "table optimum" in outcome.summary
+    assert "random search, tiny's time" in outcome.summary and "table optimum" in outcome.summary
 
     def picks(seed: int) -> list[tuple[int, float, list]]:
         run = SeedRun.from_json(json.loads(unit_path(out, seed).read_text()))
