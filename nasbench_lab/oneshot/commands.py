@@ -40,6 +40,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     run.add_argument("--overwrite", action="store_true",
                      help="replace the runs of another spec in the output folder (removes only oneshot files)")
     run.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    run.add_argument("--no-plots", action="store_true", help="write the tables only (the plots take seconds)")
     run.set_defaults(func=_run)
 
     report = sub.add_parser("report", help="re-render oneshot output folders; several: one comparison table",
@@ -48,6 +49,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                             "with each folder's method row and its random-search row.")
     report.add_argument("dirs", type=Path, nargs="+", metavar="DIR", help="oneshot output folder(s)")
     report.add_argument("--fill-missing", action="store_true", help="train missing table entries of the picks first")
+    report.add_argument("--no-plots", action="store_true", help="write the tables only")
     report.set_defaults(func=_report)
 
     searchers = sub.add_parser("searchers", help="list the searchers, their parameters and papers")
@@ -64,7 +66,7 @@ def _run(args: argparse.Namespace) -> int:
         outcome = run_oneshot(spec, out, workers=args.workers, executor=args.executor, address=args.address,
                               device=args.device, threads=args.threads, data_root=args.data_root,
                               overwrite=args.overwrite, fill_missing=args.fill_missing or None,
-                              progress=not args.no_progress)
+                              progress=not args.no_progress, plots=not args.no_plots)
     except KeyboardInterrupt:
         sys.stderr.write(f"finished seeds are in {out}/units; continue with `nasbench-lab oneshot run {args.spec} "
                          f"--out {out}`\n")
@@ -83,7 +85,7 @@ def _report(args: argparse.Namespace) -> int:
     if len(args.dirs) > 1:
         sys.stdout.write(compare_oneshot(args.dirs))
         return 0
-    outcome = report_oneshot(args.dirs[0], fill_missing=args.fill_missing)
+    outcome = report_oneshot(args.dirs[0], fill_missing=args.fill_missing, plots=not args.no_plots)
     sys.stdout.write(outcome.summary)
     if outcome.seeds_done < outcome.seeds_total:
         sys.stdout.write(f"\npartial: {outcome.seeds_done}/{outcome.seeds_total} seeds finished; finish with "

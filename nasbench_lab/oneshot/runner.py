@@ -99,7 +99,8 @@ def _check_folder(out: Path, spec: OneshotSpec, overwrite: bool) -> str:
 
 def run_oneshot(spec: OneshotSpec, out: str | Path, *, workers: int = 1, executor: str = "local",
                 address: str | None = None, device: str = "cpu", threads: int = 1, data_root: str | None = None,
-                overwrite: bool = False, fill_missing: bool | None = None, progress: bool = True) -> OneshotOutcome:
+                overwrite: bool = False, fill_missing: bool | None = None, progress: bool = True,
+                plots: bool = True) -> OneshotOutcome:
     """Run every seed of ``spec`` (those not finished in ``out`` yet) and write the output folder.
 
     Args:
@@ -114,6 +115,7 @@ def run_oneshot(spec: OneshotSpec, out: str | Path, *, workers: int = 1, executo
         overwrite: replace another spec's runs in ``out``.
         fill_missing: train the picks' missing table entries (default: the spec's ``fill_missing``).
         progress: show a progress bar over seeds.
+        plots: draw the figures (PNG and PDF; about a second each).
 
     Raises:
         ConfigError: bad spec or options, or ``out`` holds another spec's runs.
@@ -144,7 +146,7 @@ def run_oneshot(spec: OneshotSpec, out: str | Path, *, workers: int = 1, executo
             write_atomic(unit_path(out, run.seed), json.dumps(run.to_json()))
             bar.update(1)
     fill = spec.fill_missing if fill_missing is None else fill_missing
-    outcome = report_oneshot(out, fill_missing=fill, device=device, threads=threads)
+    outcome = report_oneshot(out, fill_missing=fill, device=device, threads=threads, plots=plots)
     write_manifest(out / "manifest.json", dict(manifest, complete=outcome.seeds_done == len(spec.seeds), finished=utc_now()))
     return OneshotOutcome(outcome.out, outcome.summary, outcome.seeds_done, len(spec.seeds), note)
 
@@ -155,13 +157,15 @@ def load_runs(out: Path, seeds: list[int]) -> list[SeedRun]:
             for s in seeds if unit_path(out, s).exists()]
 
 
-def report_oneshot(out: str | Path, *, fill_missing: bool = False, device: str = "cpu", threads: int = 1) -> OneshotOutcome:
+def report_oneshot(out: str | Path, *, fill_missing: bool = False, device: str = "cpu", threads: int = 1,
+                   plots: bool = True) -> OneshotOutcome:
     """(Re-)write the trajectory, finals, summary and plots of the runs saved in ``out`` and return the summary.
 
     Args:
         out: a oneshot output folder.
         fill_missing: train the picks' missing table entries through the fill path (else: reported missing).
         device, threads: where such entries train.
+        plots: draw the figures too.
 
     Raises:
         ConfigError: ``out`` is not a oneshot output folder, or holds no finished run.
@@ -186,23 +190,25 @@ def report_oneshot(out: str | Path, *, fill_missing: bool = False, device: str =
     for name, text in (("trajectory.csv", trajectory_csv(runs, table)), ("finals.csv", finals_csv(final_rows)),
                        ("summary.csv", summary_csv(rows)), ("summary.md", f"# {label}\n\n{summary}")):
         write_atomic(out / name, text)
-    for run in runs:
-        plot_alpha(run, out / f"alpha-seed{run.seed}", f"{label}, seed {run.seed}")
-    plot_op_share(runs, out / "op_share", label)
-    best = int(np.nanargmax(table.valid_acc))
-    plot_trajectory(runs, table.valid_acc, table.test_acc, out / "trajectory", label, float(table.test_acc[best]))
+    if plots:
+        for run in runs:
+            plot_alpha(run, out / f"alpha-seed{run.seed}", f"{label}, seed {run.seed}")
+        plot_op_share(runs, out / "op_share", label)
+        best = int(np.nanargmax(table.valid_acc))
+        plot_trajectory(runs, table.valid_acc, table.test_acc, out / "trajectory", label, float(table.test_acc[best]))
     return OneshotOutcome(out, summary, len(runs), len(seeds))
 
 
 def compare_oneshot(dirs: Sequence[Path]) -> str:
     """One Markdown table of several oneshot folders: each method's row and its random-search row.
 
-    Re-reports every folder first (:func:`report_oneshot`), then reads its ``summary.csv``.
+    Reads each folder's ``summary.csv``, written by :func:`report_oneshot` when it has none yet.
     """
     lines = ["| method | seeds | table valid acc | table test acc | one-shot valid acc | search s | param-free edges | "
              "skip edges | missing |", "|---|---|---|---|---|---|---|---|---|"]
     for folder in dirs:
-        report_oneshot(folder)
+        if not (Path(folder) / "summary.csv").is_file():
+            report_oneshot(folder, plots=False)
         with open(Path(folder) / "summary.csv", encoding="utf-8") as fh:
             rows = list(csv.reader(fh))[1:3]  # the method, then random search at its time
         lines += [summary_line(row) for row in rows]

@@ -28,14 +28,14 @@ def test_run_then_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     spec = tmp_path / "cli.toml"
     spec.write_text(SPEC)
     out = tmp_path / "out"
-    assert main(["oneshot", "run", str(spec), "--out", str(out), "--no-progress"]) == 0
+    assert main(["oneshot", "run", str(spec), "--out", str(out), "--no-progress", "--no-plots"]) == 0
     printed = capsys.readouterr().out
     assert "| cli | 1 |" in printed and "results in" in printed and (out / "units" / "seed-4.json").is_file()
-    assert main(["oneshot", "report", str(out)]) == 0
+    assert main(["oneshot", "report", str(out), "--no-plots"]) == 0
     assert "random search, cli's time" in capsys.readouterr().out
     assert main(["oneshot", "report", str(out), str(out)]) == 0
     assert capsys.readouterr().out.count("| cli | 1 |") == 2
-    assert main(["oneshot", "run", str(spec), "--out", str(out), "--no-progress"]) == 0
+    assert main(["oneshot", "run", str(spec), "--out", str(out), "--no-progress", "--no-plots"]) == 0
     assert "resumed" in capsys.readouterr().err
 
 

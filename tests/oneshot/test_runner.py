@@ -54,18 +54,18 @@ def test_a_run_writes_its_folder_judged_by_the_table_and_resumes(tmp_path: Path)
 
     first, kept = picks(1), unit_path(out, 0).stat().st_mtime_ns
     unit_path(out, 1).unlink()
-    again = run_oneshot(_spec(), out, executor="inline", progress=False)
+    again = run_oneshot(_spec(), out, executor="inline", progress=False, plots=False)
     assert "resumed" in again.note
     assert picks(1) == first and unit_path(out, 0).stat().st_mtime_ns == kept
 
 
 def test_another_spec_is_refused_unless_overwrite(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    run_oneshot(_spec(seeds=[0]), out, executor="inline", progress=False)
+    run_oneshot(_spec(seeds=[0]), out, executor="inline", progress=False, plots=False)
     other = _spec(seeds=[0], search=TINY_SEARCH | {"epochs": 1})
     with pytest.raises(ConfigError, match="another spec: pass --overwrite"):
         run_oneshot(other, out, executor="inline", progress=False)
-    outcome = run_oneshot(other, out, executor="inline", progress=False, overwrite=True)
+    outcome = run_oneshot(other, out, executor="inline", progress=False, overwrite=True, plots=False)
     assert "replaced 1" in outcome.note
     assert len(json.loads(unit_path(out, 0).read_text())["epochs"]) == 1
 
