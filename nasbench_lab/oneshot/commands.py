@@ -31,6 +31,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     run.add_argument("--executor", choices=EXECUTORS.names(), default="local",
                      help="local processes (one worker: in this process), inline, or Ray (--address for a cluster)")
     run.add_argument("--address", default=None, metavar="ADDR", help="address of an existing Ray cluster")
+    run.add_argument("--gpus-per-task", type=float, default=0.0, metavar="G", help="GPUs each Ray task reserves (ray only)")
     run.add_argument("--device", default="cpu", help="cpu or a CUDA device such as cuda:0 (bf16 autocast on CUDA)")
     run.add_argument("--threads", type=int, default=1, metavar="N", help="CPU threads per seed (default: 1)")
     run.add_argument("--data-root", default=None, metavar="DIR", help="data directory of CIFAR/ImageNet16")
@@ -64,6 +65,7 @@ def _run(args: argparse.Namespace) -> int:
     out = args.out if args.out is not None else Path("results") / "oneshot" / spec.name
     try:
         outcome = run_oneshot(spec, out, workers=args.workers, executor=args.executor, address=args.address,
+                              gpus_per_task=args.gpus_per_task,
                               device=args.device, threads=args.threads, data_root=args.data_root,
                               overwrite=args.overwrite, fill_missing=args.fill_missing or None,
                               progress=not args.no_progress, plots=not args.no_plots)

@@ -98,7 +98,7 @@ def _check_folder(out: Path, spec: OneshotSpec, overwrite: bool) -> str:
 
 
 def run_oneshot(spec: OneshotSpec, out: str | Path, *, workers: int = 1, executor: str = "local",
-                address: str | None = None, device: str = "cpu", threads: int = 1, data_root: str | None = None,
+                address: str | None = None, gpus_per_task: float = 0.0, device: str = "cpu", threads: int = 1, data_root: str | None = None,
                 overwrite: bool = False, fill_missing: bool | None = None, progress: bool = True,
                 plots: bool = True) -> OneshotOutcome:
     """Run every seed of ``spec`` (those not finished in ``out`` yet) and write the output folder.
@@ -109,6 +109,7 @@ def run_oneshot(spec: OneshotSpec, out: str | Path, *, workers: int = 1, executo
         workers: parallel seeds (processes); results do not depend on it.
         executor: ``local``, ``ray`` or ``inline`` (:mod:`nasbench_lab.execution`).
         address: Ray cluster address (``ray`` only).
+        gpus_per_task: GPUs each Ray task reserves (``ray`` only).
         device: ``cpu`` or a CUDA device, for every seed.
         threads: CPU threads per seed.
         data_root: data directory of file-based datasets.
@@ -128,7 +129,7 @@ def run_oneshot(spec: OneshotSpec, out: str | Path, *, workers: int = 1, executo
     with Benchmark.open(bench_path) as bench:
         recipe = bench.recipe(spec.dataset, spec.recipe)
     cfg = spec.search.training_config(recipe.config)
-    runner = make_executor(executor, workers=workers, address=address, isolate=False)
+    runner = make_executor(executor, workers=workers, address=address, gpus_per_task=gpus_per_task, isolate=False)
     note = _check_folder(out, spec, overwrite)
     (out / "units").mkdir(parents=True, exist_ok=True)
     manifest = {"format": MANIFEST_FORMAT, "name": spec.name, "spec": spec.to_dict(), "spec_fingerprint": spec.fingerprint(),
