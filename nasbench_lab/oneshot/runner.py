@@ -98,9 +98,9 @@ def _check_folder(out: Path, spec: OneshotSpec, overwrite: bool) -> str:
 
 
 def run_oneshot(spec: OneshotSpec, out: str | Path, *, workers: int = 1, executor: str = "local",
-                address: str | None = None, gpus_per_task: float = 0.0, device: str = "cpu", threads: int = 1, data_root: str | None = None,
-                overwrite: bool = False, fill_missing: bool | None = None, progress: bool = True,
-                plots: bool = True) -> OneshotOutcome:
+                address: str | None = None, gpus_per_task: float = 0.0, device: str = "cpu", threads: int = 1,
+                data_root: str | None = None, overwrite: bool = False, fill_missing: bool | None = None,
+                progress: bool = True, plots: bool = True) -> OneshotOutcome:
     """Run every seed of ``spec`` (those not finished in ``out`` yet) and write the output folder.
 
     Args:
