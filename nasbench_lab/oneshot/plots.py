@@ -38,8 +38,9 @@ def plot_alpha(run: SeedRun, stem: Path, title: str) -> list[Path]:
     fig = Figure(figsize=(2.1 * len(epochs) + 1.0, 3.2))
     axes = fig.subplots(1, len(epochs), squeeze=False)[0]
     image = None
+    top = max(float(probs.max()), 0.25)  # the colour range follows the run: alphas often stay near uniform
     for ax, e in zip(axes, epochs):
-        image = ax.imshow(probs[e], vmin=0.0, vmax=1.0, cmap="viridis", aspect="auto")
+        image = ax.imshow(probs[e], vmin=0.0, vmax=top, cmap="viridis", aspect="auto")
         ax.set_title(f"epoch {e + 1}", fontsize=9)
         ax.set_xticks(range(N_OPS), [op.replace("nor_", "").replace("_connect", "") for op in OPS], rotation=90, fontsize=7)
         ax.set_yticks(range(len(EDGES)), [f"{s}→{d}" for s, d in EDGES] if ax is axes[0] else [], fontsize=7)
