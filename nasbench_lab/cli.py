@@ -26,6 +26,7 @@ _COMMAND_MODULES = (
     "nasbench_lab.proxies.commands",
     "nasbench_lab.predictors.commands",
     "nasbench_lab.study.commands",
+    "nasbench_lab.oneshot.commands",
 )
 
 

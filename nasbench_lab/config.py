@@ -23,14 +23,17 @@ import collections.abc
 import dataclasses
 import math
 import numbers
+import tomllib
 import types
 import typing
-from collections.abc import Mapping
-from typing import Any, Self, Union
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any, Self, TypeVar, Union
 
 from nasbench_lab.errors import ConfigError
 
 _MISSING = dataclasses.MISSING
+T = TypeVar("T")
 
 
 def setting(
@@ -229,6 +232,29 @@ class Config:
     def to_dict(self) -> dict[str, Any]:
         """The fields as a plain dict (callables included as they are)."""
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}  # type: ignore[arg-type]
+
+
+def read_spec_file(path: Path, what: str, build: Callable[[dict[str, Any]], T]) -> T:
+    """Read the TOML file ``path`` and build a spec from it, every error naming the file.
+
+    Args:
+        path: the TOML file.
+        what: what the file is, for the not-found message (``"study spec"``).
+        build: makes the spec from the parsed document.
+
+    Raises:
+        ConfigError: the file is absent or not valid TOML, or ``build`` refused it (message prefixed by the path).
+    """
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{what} {path} not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}") from None
+    try:
+        return build(data)
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
 
 
 def describe(cls: type[Config]) -> list[tuple[str, Any, str]]:

@@ -45,14 +45,13 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from nasbench_lab.benchmark.schema import CURVE_METRICS
-from nasbench_lab.config import Config, check_value, setting
+from nasbench_lab.config import Config, check_value, read_spec_file, setting
 from nasbench_lab.errors import ConfigError
 from nasbench_lab.objectives import DIRECTION_CHOICES, Objective, is_cost
 from nasbench_lab.search.base import STRATEGIES, Strategy
@@ -367,14 +366,5 @@ def load_spec(path: str | Path, *, benchmark: str | Path | None = None) -> Study
         ConfigError: unreadable TOML or an invalid spec.
     """
     path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"study spec {path} not found") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path} is not valid TOML: {exc}") from None
-    try:
-        spec = spec_from_dict(data, name=path.stem, base_dir=path.resolve().parent)
-    except ConfigError as exc:
-        raise ConfigError(f"{path}: {exc}") from None
+    spec = read_spec_file(path, "study spec", lambda data: spec_from_dict(data, name=path.stem, base_dir=path.resolve().parent))
     return spec if benchmark is None else spec.with_benchmark(benchmark)
