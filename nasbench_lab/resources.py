@@ -15,12 +15,15 @@ from nasbench_lab.benchmark.errors import BenchmarkNotFoundError
 from nasbench_lab.errors import ConfigError
 
 DEFAULT_BENCHMARK_NAME = "nb201-digits.h5"
-SPEC_KINDS = ("studies", "predictors")
+SPEC_KINDS = ("studies", "predictors", "oneshot")
 _FOLDERS = ("data", *SPEC_KINDS)
+# Where each shipped folder lies in a source checkout (installed: nasbench_lab/_shipped/<folder>/).
+_CHECKOUT_PATHS = {"data": "data", "studies": "studies", "predictors": "predictors", "oneshot": "specs/oneshot"}
 
 
 def shipped_dir(folder: str) -> Path | None:
-    """The folder ``data``, ``studies`` or ``predictors`` as shipped, or ``None`` when it is absent.
+    """The folder ``data``, ``studies``, ``predictors`` or ``oneshot`` (``specs/oneshot`` in a checkout) as
+    shipped, or ``None`` when it is absent.
 
     Raises:
         ConfigError: another folder name.
@@ -28,8 +31,9 @@ def shipped_dir(folder: str) -> Path | None:
     if folder not in _FOLDERS:
         raise ConfigError(f"no shipped folder {folder!r}; shipped folders: {', '.join(_FOLDERS)}")
     root = Path(__file__).resolve().parents[1]
-    if (root / "pyproject.toml").is_file() and (root / folder).is_dir():  # a source checkout
-        return root / folder
+    checkout = root / _CHECKOUT_PATHS[folder]
+    if (root / "pyproject.toml").is_file() and checkout.is_dir():  # a source checkout
+        return checkout
     installed = Path(str(resources.files("nasbench_lab").joinpath("_shipped", folder)))
     return installed if installed.is_dir() else None
 
@@ -52,7 +56,7 @@ def default_benchmark_path() -> Path:
 
 
 def shipped_specs(kind: str = "studies") -> list[str]:
-    """Names (without ``.toml``) of the shipped specs of ``kind`` (``studies`` or ``predictors``), sorted.
+    """Names (without ``.toml``) of the shipped specs of ``kind`` (``studies``, ``predictors``, ``oneshot``), sorted.
 
     Raises:
         ConfigError: an unknown kind.

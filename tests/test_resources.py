@@ -25,6 +25,7 @@ def test_checkout_finds_the_top_level_folders() -> None:
     assert resources.shipped_spec("quickstart.toml") == ROOT / "studies" / "quickstart.toml"
     assert resources.shipped_spec("xgb", kind="predictors") == ROOT / "predictors" / "xgb.toml"
     assert resources.shipped_specs() == sorted(p.stem for p in (ROOT / "studies").glob("*.toml"))
+    assert resources.shipped_spec("gdas", kind="oneshot") == ROOT / "specs" / "oneshot" / "gdas.toml"
     with pytest.raises(ConfigError, match="no shipped studies spec of that name; shipped: .*quickstart"):
         resources.shipped_spec("nope")
     with pytest.raises(ConfigError, match="unknown spec kind"):
@@ -41,7 +42,7 @@ def test_pyproject_lists_every_package() -> None:
     listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
     on_disk = {".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "nasbench_lab").rglob("__init__.py")}
     assert on_disk <= listed, f"add {sorted(on_disk - listed)} to [tool.setuptools] packages in pyproject.toml"
-    assert listed - on_disk == {f"nasbench_lab._shipped.{f}" for f in ("data", "studies", "predictors")}
+    assert listed - on_disk == {f"nasbench_lab._shipped.{f}" for f in ("data", "studies", "predictors", "oneshot")}
 
 
 @pytest.mark.slow
@@ -50,7 +51,7 @@ def test_a_wheel_carries_the_benchmark_and_specs_and_an_installed_copy_finds_the
     src.mkdir()
     for name in ("pyproject.toml", "README.md"):
         shutil.copy(ROOT / name, src / name)
-    for name in ("nasbench_lab", "data", "studies", "predictors"):
+    for name in ("nasbench_lab", "data", "studies", "predictors", "specs"):
         shutil.copytree(ROOT / name, src / name, ignore=shutil.ignore_patterns("__pycache__", "*.lock"))
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
     subprocess.run([*pip, "wheel", str(src), "--no-deps", "--no-build-isolation", "-w", str(tmp_path / "dist")],
@@ -60,6 +61,7 @@ def test_a_wheel_carries_the_benchmark_and_specs_and_an_installed_copy_finds_the
     assert "nasbench_lab/_shipped/data/nb201-digits.h5" in names
     assert {f"nasbench_lab/_shipped/studies/{p.name}" for p in (ROOT / "studies").glob("*.toml")} <= names
     assert {f"nasbench_lab/_shipped/predictors/{p.name}" for p in (ROOT / "predictors").glob("*.toml")} <= names
+    assert {f"nasbench_lab/_shipped/oneshot/{p.name}" for p in (ROOT / "specs" / "oneshot").glob("*.toml")} <= names
     site = tmp_path / "site"
     subprocess.run([*pip, "install", "--no-deps", "--target", str(site), str(wheel)], check=True, capture_output=True)
     probe = ("import nasbench_lab, nasbench_lab.resources as r\n"

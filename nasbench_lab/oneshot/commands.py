@@ -23,7 +23,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "epoch), finals.csv, summary.{md,csv} (mean ± s.e. over seeds beside random search at the same time and "
         "the table optimum), alpha-seedN.{png,pdf} heat maps, op_share.{png,pdf} and manifest.json. Running it "
         "again resumes: only the missing seeds run.")
-    run.add_argument("spec", type=Path, metavar="SPEC", help="oneshot spec (TOML), e.g. specs/oneshot/darts-v1.toml")
+    run.add_argument("spec", type=Path, metavar="SPEC", help="oneshot spec (TOML), e.g. specs/oneshot/darts-v1.toml, or the name of a "
+                     "shipped one (darts-v1, darts-v2, gdas, setn, enas, rsps) when no such file exists")
     run.add_argument("--out", type=Path, default=None, help="output folder (default: results/oneshot/<spec name>)")
     run.add_argument("--bench", type=Path, default=None, metavar="PATH",
                      help="benchmark file that judges the picks (default: the spec's, else the embedded one)")
@@ -60,7 +61,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _run(args: argparse.Namespace) -> int:
     from nasbench_lab.oneshot.runner import run_oneshot
     from nasbench_lab.oneshot.spec import load_spec
+    from nasbench_lab.resources import shipped_spec
 
+    if not args.spec.exists() and args.spec.parent == Path("."):  # a bare name: a shipped spec
+        args.spec = shipped_spec(args.spec.name, kind="oneshot")
     spec = load_spec(args.spec, benchmark=args.bench)
     out = args.out if args.out is not None else Path("results") / "oneshot" / spec.name
     try:
