@@ -84,3 +84,15 @@ def shipped_spec(name: str, kind: str = "studies") -> Path:
     folder = shipped_dir(kind)
     assert folder is not None  # names is not empty
     return folder / f"{stem}.toml"
+
+
+def spec_argument(path: Path, kind: str = "studies") -> Path:
+    """A command's SPEC argument: the file ``path`` if it exists or names a folder, else the shipped spec
+    of that bare name (``nasbench-lab study run quickstart``).
+
+    Raises:
+        ConfigError: a bare name that is neither a file nor a shipped spec of ``kind``.
+    """
+    if path.exists() or path.parent != Path("."):
+        return path
+    return shipped_spec(path.name, kind)

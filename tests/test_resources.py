@@ -75,3 +75,14 @@ def test_a_wheel_carries_the_benchmark_and_specs_and_an_installed_copy_finds_the
     assert out[0] == str(site / "nasbench_lab" / "__init__.py")
     assert out[1] == str(site / "nasbench_lab" / "_shipped" / "studies" / "quickstart.toml")
     assert out[2] == "['digits'] True"
+
+
+def test_spec_argument_takes_a_file_else_a_shipped_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert resources.spec_argument(Path("quickstart")) == ROOT / "studies" / "quickstart.toml"
+    assert resources.spec_argument(Path("rsps"), kind="oneshot") == ROOT / "specs" / "oneshot" / "rsps.toml"
+    (tmp_path / "quickstart").write_text("")  # a file of that name wins
+    assert resources.spec_argument(Path("quickstart")) == Path("quickstart")
+    assert resources.spec_argument(Path("sub/nope.toml")) == Path("sub/nope.toml")  # a path: the loader says not found
+    with pytest.raises(ConfigError, match="no shipped oneshot spec"):
+        resources.spec_argument(Path("nope"), kind="oneshot")

@@ -61,10 +61,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _run(args: argparse.Namespace) -> int:
     from nasbench_lab.oneshot.runner import run_oneshot
     from nasbench_lab.oneshot.spec import load_spec
-    from nasbench_lab.resources import shipped_spec
+    from nasbench_lab.resources import spec_argument
 
-    if not args.spec.exists() and args.spec.parent == Path("."):  # a bare name: a shipped spec
-        args.spec = shipped_spec(args.spec.name, kind="oneshot")
+    args.spec = spec_argument(args.spec, kind="oneshot")
     spec = load_spec(args.spec, benchmark=args.bench)
     out = args.out if args.out is not None else Path("results") / "oneshot" / spec.name
     try:

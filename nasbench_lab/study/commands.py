@@ -57,12 +57,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from nasbench_lab.resources import shipped_spec
+    from nasbench_lab.resources import spec_argument
     from nasbench_lab.study.runner import run_study
     from nasbench_lab.study.spec import load_spec
 
-    if not args.spec.exists() and args.spec.parent == Path("."):  # a bare name: a shipped spec
-        args.spec = shipped_spec(args.spec.name)
+    args.spec = spec_argument(args.spec)
     spec = load_spec(args.spec, benchmark=args.bench)
     out = args.out if args.out is not None else Path("results") / spec.name
     try:
