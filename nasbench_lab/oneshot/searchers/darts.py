@@ -80,7 +80,10 @@ def unrolled_hypergradient(ctx: SearchContext, alpha: torch.Tensor, train: Batch
     val_loss = _train_loss(ctx, unrolled, valid, alpha_leaf)
     grads = torch.autograd.grad(val_loss, [alpha_leaf, *unrolled.values()])
     d_alpha, v = grads[0], grads[1:]
-    r = eps / torch.sqrt(torch.stack([(g * g).sum() for g in v]).sum())
+    norm_sq = (v[0] * v[0]).sum()
+    for g in v[1:]:  # summed left to right, in float32 as the rest of the step
+        norm_sq = norm_sq + (g * g).sum()
+    r = eps / torch.sqrt(norm_sq)
     params = list(ctx.net.parameters())
     fd = []
     for sign in (1.0, -2.0):  # w + r v, then w - r v
