@@ -12,16 +12,10 @@ import numpy as np
 
 from nasbench_lab.oneshot.engine import SeedRun, probs_array
 from nasbench_lab.space import EDGES, N_OPS, OPS, ops_matrix
+from nasbench_lab.study.plots import save_figure
 
 MAX_PANELS = 10
 _COLOURS = ("#7f7f7f", "#d62728", "#1f77b4", "#2ca02c", "#ff7f0e")  # one per op, in OPS order
-
-
-def _save(fig: object, stem: Path) -> list[Path]:
-    paths = [stem.with_suffix(".png"), stem.with_suffix(".pdf")]
-    for path in paths:
-        fig.savefig(path, dpi=120, bbox_inches="tight")  # type: ignore[attr-defined]
-    return paths
 
 
 def panel_epochs(n_epochs: int, most: int = MAX_PANELS) -> list[int]:
@@ -49,7 +43,7 @@ def plot_alpha(run: SeedRun, stem: Path, title: str) -> list[Path]:
     assert image is not None  # epochs is never empty
     fig.colorbar(image, ax=list(axes), fraction=0.02, label="probability")
     fig.suptitle(f"{title}: op distribution per edge (dot: the pick)", fontsize=10)
-    return _save(fig, stem)
+    return save_figure(fig, stem, bbox_inches="tight")
 
 
 def op_share(runs: Sequence[SeedRun]) -> tuple[np.ndarray, np.ndarray]:
@@ -78,7 +72,7 @@ def plot_op_share(runs: Sequence[SeedRun], stem: Path, title: str) -> list[Path]
         ax.set_title(what, fontsize=9)
     axes[1].legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=8)
     fig.suptitle(f"{title} ({len(runs)} seeds)", fontsize=10)
-    return _save(fig, stem)
+    return save_figure(fig, stem, bbox_inches="tight")
 
 
 def plot_trajectory(runs: Sequence[SeedRun], valid_acc: np.ndarray, test_acc: np.ndarray, stem: Path, title: str,
@@ -112,4 +106,4 @@ def plot_trajectory(runs: Sequence[SeedRun], valid_acc: np.ndarray, test_acc: np
     ax.set_ylabel("accuracy (%)")
     ax.legend(fontsize=8, loc="lower right")
     ax.set_title(f"{title} ({len(runs)} seeds, mean ± s.e.)", fontsize=10)
-    return _save(fig, stem)
+    return save_figure(fig, stem, bbox_inches="tight")

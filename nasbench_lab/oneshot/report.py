@@ -23,7 +23,7 @@ import numpy as np
 
 from nasbench_lab.oneshot.engine import SeedRun
 from nasbench_lab.space import EDGES, N_ARCHS, NONE, OPS, POOL, SKIP, Arch
-from nasbench_lab.study.report import _mean_se, _pm
+from nasbench_lab.study.report import mean_se, plus_minus
 
 PROB_COLUMNS = tuple(f"p_{s}{d}_{op}" for s, d in EDGES for op in OPS)
 TRAJECTORY_COLUMNS = ("searcher", "seed", "epoch", "arch_index", "arch", "oneshot_valid_acc", "table_valid_acc",
@@ -122,8 +122,8 @@ def finals(runs: Sequence[SeedRun], table: Table) -> list[list[Any]]:
 def _summary_row(method: str, valid: np.ndarray, test: np.ndarray, oneshot: float, seconds: float,
                  free: float, skip: float) -> list[Any]:
     found = np.isfinite(valid) & np.isfinite(test)
-    v_mean, v_se = _mean_se(valid[found]) if found.any() else (math.nan, math.nan)
-    t_mean, t_se = _mean_se(test[found]) if found.any() else (math.nan, math.nan)
+    v_mean, v_se = mean_se(valid[found]) if found.any() else (math.nan, math.nan)
+    t_mean, t_se = mean_se(test[found]) if found.any() else (math.nan, math.nan)
     return [method, int(found.sum()), v_mean, v_se, t_mean, t_se, oneshot, seconds, free, skip, int((~found).sum())]
 
 
@@ -163,7 +163,7 @@ def _num(x: Any, digits: int = 1) -> str:
 def summary_line(r: Sequence[Any]) -> str:
     """One Markdown row of :data:`SUMMARY_HEADER` from a summary row (values or their CSV text)."""
     f = [float(x) if x != "" else math.nan for x in r[2:10]]
-    return (f"| {r[0]} | {r[1]} | {_pm(f[0], f[1], 2)} | {_pm(f[2], f[3], 2)} | {_num(f[4], 2)} | {_num(f[5])} | "
+    return (f"| {r[0]} | {r[1]} | {plus_minus(f[0], f[1], 2)} | {plus_minus(f[2], f[3], 2)} | {_num(f[4], 2)} | {_num(f[5])} | "
             f"{_num(f[6], 2)} | {_num(f[7], 2)} | {r[10]} |")
 
 

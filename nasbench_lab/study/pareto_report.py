@@ -24,7 +24,7 @@ import numpy as np
 
 from nasbench_lab import pareto, space
 from nasbench_lab.study.mo_table import ObjectiveColumns, objective_columns
-from nasbench_lab.study.plots import band, band_note
+from nasbench_lab.study.plots import band, band_note, save_figure
 from nasbench_lab.study.results import UnitResult, group_units, write_atomic
 from nasbench_lab.study.spec import StudySpec, spec_from_dict
 from nasbench_lab.study.table import study_table
@@ -156,7 +156,8 @@ def plot_hypervolume(units: Sequence[UnitResult], order: Sequence[str], true_hv:
         ax.grid(alpha=0.3)
     ax_q.legend(fontsize=8, title=band_note({len(g) for g in grouped.values()}), title_fontsize=8)
     fig.suptitle(title, fontsize=10)
-    return _save(plt, fig, stem)
+    fig.tight_layout()
+    return save_figure(fig, stem)
 
 
 def plot_fronts(columns: ObjectiveColumns, units: Sequence[UnitResult], order: Sequence[str],
@@ -180,14 +181,5 @@ def plot_fronts(columns: ObjectiveColumns, units: Sequence[UnitResult], order: S
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     ax.set_title(title, fontsize=10)
-    return _save(plt, fig, stem)
-
-
-def _save(plt: Any, fig: Any, stem: Path) -> list[Path]:
     fig.tight_layout()
-    paths = []
-    for ext in ("png", "pdf"):
-        fig.savefig(stem.with_suffix(f".{ext}"), dpi=120)
-        paths.append(stem.with_suffix(f".{ext}"))
-    plt.close(fig)
-    return paths
+    return save_figure(fig, stem)

@@ -125,9 +125,16 @@ def plot_regret_groups(grouped: Mapping[str, Sequence[UnitResult]], best: Mappin
         ax_q.legend(title=note, fontsize="small", title_fontsize="small")
     if title:
         fig.suptitle(title)
+    return save_figure(fig, stem)
+
+
+def save_figure(fig: Any, stem: Path, *, bbox_inches: str | None = None) -> list[Path]:
+    """Write ``fig`` as ``stem.png`` and ``stem.pdf`` (120 dpi) and close it; returns the two paths."""
+    import matplotlib.pyplot as plt
+
     paths = [stem.with_suffix(".png"), stem.with_suffix(".pdf")]
-    for p in paths:
-        fig.savefig(p, dpi=120)
+    for path in paths:
+        fig.savefig(path, dpi=120, bbox_inches=bbox_inches)
     plt.close(fig)
     return paths
 

@@ -79,7 +79,7 @@ class StrategySummary:
     simulated_time_mean: float
 
 
-def _mean_se(values: np.ndarray) -> tuple[float, float]:
+def mean_se(values: np.ndarray) -> tuple[float, float]:
     """Mean and standard error (NaN s.e. for a single value)."""
     mean = float(values.mean())
     se = float(values.std(ddof=1) / math.sqrt(values.size)) if values.size > 1 else math.nan
@@ -106,7 +106,7 @@ def summarize(units: Iterable[UnitResult], best: float, order: Sequence[str] | N
         final = np.array([u.reported[-1] for u in group])
         aurc = np.array([float(np.mean(regret(u.reported, best, sign))) for u in group])
         out.append(StrategySummary(
-            label, len(group), *_mean_se(final), *_mean_se(regret(final, best, sign)), *_mean_se(aurc),
+            label, len(group), *mean_se(final), *mean_se(regret(final, best, sign)), *mean_se(aurc),
             float(np.mean([u.n_queries for u in group])),
             float(np.mean([u.simulated_time[-1] for u in group])),
         ))
@@ -153,7 +153,8 @@ def wins_csv(labels: Sequence[str], wins: np.ndarray) -> str:
     return buf.getvalue()
 
 
-def _pm(mean: float, se: float, digits: int) -> str:
+def plus_minus(mean: float, se: float, digits: int) -> str:
+    """``"mean ± se"`` with ``digits`` decimals (the mean alone when the s.e. is NaN)."""
     return f"{mean:.{digits}f}" + ("" if math.isnan(se) else f" ± {se:.{digits}f}")
 
 
@@ -162,8 +163,8 @@ SUMMARY_HEADER = ("seeds", "final {metric}", "regret", "AURC", "queries", "simul
 
 def summary_cells(r: StrategySummary) -> list[str]:
     """The Markdown cells of one summary row after the strategy's label (columns of ``SUMMARY_HEADER``)."""
-    return [str(r.n_seeds), _pm(r.final_mean, r.final_se, 3), _pm(r.regret_mean, r.regret_se, 3),
-            _pm(r.aurc_mean, r.aurc_se, 3), f"{r.queries_mean:.1f}", f"{r.simulated_time_mean:.1f}"]
+    return [str(r.n_seeds), plus_minus(r.final_mean, r.final_se, 3), plus_minus(r.regret_mean, r.regret_se, 3),
+            plus_minus(r.aurc_mean, r.aurc_se, 3), f"{r.queries_mean:.1f}", f"{r.simulated_time_mean:.1f}"]
 
 
 def summary_markdown(rows: Sequence[StrategySummary], labels: Sequence[str], wins: np.ndarray,
