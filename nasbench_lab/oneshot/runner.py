@@ -84,10 +84,9 @@ def _check_folder(out: Path, spec: OneshotSpec, overwrite: bool) -> str:
     if not units:
         return ""
     try:
-        old = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-    except (FileNotFoundError, json.JSONDecodeError):
-        old = {}
-    same = old.get("format") == MANIFEST_FORMAT and old.get("spec_fingerprint") == spec.fingerprint()
+        same = _read_manifest(out).get("spec_fingerprint") == spec.fingerprint()
+    except ConfigError:  # seed files without a readable oneshot manifest: not known to be this spec's
+        same = False
     if same and not overwrite:
         return f"{out} held {len(units)} finished seed(s) of this spec: resumed, ran only the missing ones"
     if not overwrite:
